@@ -1,0 +1,54 @@
+"""The Flask application factory: webhooks, health, metrics, calendars and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from broadcasts.clock import Clock, SystemClock
+from broadcasts.database import Database
+from config.settings import TEMPLATES_DIR, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """What request handlers need, made once per process and kept on the app."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "dashboard"))
+    app.config["SECRET_KEY"] = settings.secret_key or "humasbot-development-only"
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.extensions["humasbot"] = Services(
+        settings, database or Database(settings.database_url), clock or SystemClock()
+    )
+
+    from bot import health, twilio_webhooks
+
+    app.register_blueprint(twilio_webhooks.blueprint)
+    app.register_blueprint(health.blueprint)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[dict[str, object], int]:
+        return {"error": error.name, "detail": error.description}, error.code or 500
+
+    return app
+
+
+def services(app: Flask) -> Services:
+    found: Services = app.extensions["humasbot"]
+    return found

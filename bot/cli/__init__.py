@@ -1,0 +1,9 @@
+"""`humasbot`: the command line of operators and admins. Each module adds its commands."""
+
+from __future__ import annotations
+
+# Importing registers the commands on `main`.
+from bot.cli import people, serve
+from bot.cli.base import main
+
+__all__ = ["main", "people", "serve"]

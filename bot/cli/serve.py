@@ -1,0 +1,101 @@
+"""Running the bot: everything in one process, or the web and worker processes apart."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+from werkzeug.serving import make_server
+
+from bot.app import create_app
+from bot.cli.base import Context, main, pass_context
+from broadcasts.calendars import load_bundled
+from broadcasts.schema import upgrade
+from broadcasts.worker import WorkerServices, build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def prepare(context: Context) -> None:
+    """Migrations, then the bundled election calendars the database does not have yet."""
+    upgrade(context.database)
+    with context.database.transaction() as session:
+        load_bundled(session, context.clock.now())
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(context: Context) -> None:
+    """Apply migrations and load the bundled election calendars."""
+    prepare(context)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_context
+def run(context: Context, host: str, port: int) -> None:
+    """Everything in one process: migrate, serve HTTP, run the scheduler and the dispatcher."""
+    prepare(context)
+    worker_services = WorkerServices(context.settings, context.database, context.clock)
+    scheduler = build_scheduler(worker_services, blocking=False)
+    app = create_app(context.settings, database=context.database, clock=context.clock)
+    server = make_server(host, port, app, threaded=True)
+    transport = "Twilio" if context.settings.twilio_enabled else "console"
+    backend = context.database.url.get_backend_name()
+    click.echo(f"Humasbot on http://{host}:{port} ({transport} transport, {backend})")
+    click.echo("Talk to it: humasbot chat --from 081234567890")
+    scheduler.start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        scheduler.shutdown(wait=True)
+        click.echo("stopped")
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+def web(bind: str, workers: int) -> None:
+    """The web process (gunicorn): webhooks, health, metrics, dashboard."""
+    import sys
+
+    from gunicorn.app.wsgiapp import run as gunicorn_run
+
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "bot.wsgi:app",
+    ]
+    gunicorn_run()
+
+
+@main.command()
+@pass_context
+def worker(context: Context) -> None:
+    """The worker process: the scheduler and the dispatcher."""
+    prepare(context)
+    worker_services = WorkerServices(context.settings, context.database, context.clock)
+    click.echo("worker started")
+    build_scheduler(worker_services, blocking=True).start()

@@ -1,0 +1,120 @@
+"""Chat commands, each declared once: its words, who may use it, its help line.
+
+Authorisation fails closed: a command runs only if the sender's role is known to be enough.
+Handlers return a `Reply` (a template name and its data); the phrasebook renders it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.commands.conversation import Conversation
+from broadcasts.models import Role
+
+# A leading "/" or "#", and punctuation at the end, are tolerated.
+_LEADING = re.compile(r"^[\s/#]+")
+_TRAILING = re.compile(r"[\s.,!?;:]+$")
+
+
+@dataclass(frozen=True)
+class Reply:
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # set when the words asked in tell the language
+
+
+Handler = Callable[[Conversation, str], Reply]
+Fallback = Callable[[Conversation, str], Reply | None]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # the Indonesian word, as shown in MENU
+    english: tuple[str, ...]
+    aliases: tuple[str, ...]  # other Indonesian words
+    role: Role | None  # None: anyone
+    help: str  # template key of its help line
+    handler: Handler
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases, *self.english)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    command: Command | None
+    word: str
+    args: str
+    language: str | None  # the language the command word is in, when it tells
+
+
+class CommandRegistry:
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._by_word: dict[str, Command] = {}
+        self._fallbacks: list[Fallback] = []
+
+    def command(
+        self,
+        name: str,
+        *,
+        english: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+        role: Role | None = None,
+        help: str,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            command = Command(name, english, aliases, role, help, handler)
+            for word in command.words:
+                if word in self._by_word:
+                    raise ValueError(f"command word {word} declared twice")
+                self._by_word[word] = command
+            self._commands.append(command)
+            return handler
+
+        return register
+
+    def fallback(self, handler: Fallback) -> Fallback:
+        """Tried in order for a message that names no command (a question in words)."""
+        self._fallbacks.append(handler)
+        return handler
+
+    @property
+    def commands(self) -> list[Command]:
+        return list(self._commands)
+
+    def parse(self, text: str) -> Parsed:
+        cleaned = _TRAILING.sub("", _LEADING.sub("", text))
+        word, _, args = cleaned.partition(" ")
+        word = word.split("\n", 1)[0].upper()
+        command = self._by_word.get(word)
+        language = None
+        if command is not None:
+            in_english = word in command.english and word not in (command.name, *command.aliases)
+            in_indonesian = word in (command.name, *command.aliases) and word not in command.english
+            language = "en" if in_english else "id" if in_indonesian else None
+        return Parsed(command, word, args.strip(), language)
+
+    def allowed(self, command: Command, conversation: Conversation) -> bool:
+        if command.role is None:
+            return True
+        highest = conversation.highest_role
+        return highest is not None and highest.rank >= command.role.rank
+
+    def available_to(self, conversation: Conversation) -> list[Command]:
+        return [c for c in self._commands if self.allowed(c, conversation)]
+
+    def suggest(self, word: str) -> str | None:
+        matches = difflib.get_close_matches(word.upper(), self._by_word, n=1, cutoff=0.5)
+        return matches[0] if matches else None
+
+    def fallbacks(self) -> list[Fallback]:
+        return list(self._fallbacks)
+
+
+chat_commands = CommandRegistry()

@@ -1,0 +1,112 @@
+"""One inbound chat message in, one reply out: recorded once per MessageSid, whatever the path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.commands import chat_commands
+from bot.commands.conversation import Conversation
+from bot.commands.registry import Parsed, Reply
+from broadcasts import membership
+from broadcasts.clock import Clock
+from broadcasts.database import Database
+from broadcasts.models import InboundMessage, Member
+from broadcasts.phones import normalise_phone
+from broadcasts.phrasebook import render
+from config.settings import Settings
+
+# WhatsApp's own limit; longer bodies are kept whole in the log but parsed no further.
+MAX_BODY = 4096
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_sid: str
+    sender: str  # Twilio's From, e.g. "whatsapp:+62812…"
+    body: str
+    profile_name: str | None = None
+    wa_id: str | None = None
+
+
+def answer(database: Database, settings: Settings, clock: Clock, inbound: Inbound) -> str:
+    """The reply to `inbound`. A MessageSid seen before gets its first reply and changes nothing.
+
+    Raises `PhoneError` when the sender is not a phone number.
+    """
+    phone = normalise_phone(inbound.sender)
+    try:
+        with database.transaction() as session:
+            previous = _previous_reply(session, inbound.message_sid)
+            if previous is not None:
+                return previous
+            return _answer_new(session, settings, clock.now(), inbound, phone)
+    except IntegrityError:
+        # The same MessageSid raced in on another connection (Twilio's retry): it won.
+        with database.transaction() as session:
+            previous = _previous_reply(session, inbound.message_sid)
+        if previous is None:
+            raise
+        return previous
+
+
+def _previous_reply(session: Session, message_sid: str) -> str | None:
+    return session.scalar(
+        select(InboundMessage.reply).where(InboundMessage.message_sid == message_sid)
+    )
+
+
+def _answer_new(
+    session: Session, settings: Settings, now: datetime, inbound: Inbound, phone: str
+) -> str:
+    member = membership.get_or_create_member(
+        session, phone, wa_id=inbound.wa_id, name=inbound.profile_name
+    )
+    membership.record_inbound(member, now)
+    command_word, text = respond(session, settings, now, member, inbound.body)
+    session.add(
+        InboundMessage(
+            message_sid=inbound.message_sid,
+            member_id=member.id,
+            sender=inbound.sender[:64],
+            body=inbound.body,
+            command=command_word,
+            reply=text,
+            received_at=now,
+        )
+    )
+    session.flush()
+    return text
+
+
+def respond(
+    session: Session, settings: Settings, now: datetime, member: Member, body: str
+) -> tuple[str | None, str]:
+    """Parses and runs one message; returns the command word used (if any) and the reply text."""
+    body = body.strip()[:MAX_BODY]
+    parsed = chat_commands.parse(body)
+    language = member.language or parsed.language or settings.bot_language
+    conversation = Conversation(session, member, settings, now, language)
+    reply = _reply_to(conversation, parsed, body)
+    final_language = member.language or reply.language or language
+    conversation.language = final_language
+    word = parsed.command.name if parsed.command else None
+    return word, render(reply.template, final_language, **reply.data)
+
+
+def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
+    if not body:
+        return Reply("empty")
+    if parsed.command is not None:
+        if not chat_commands.allowed(parsed.command, conversation):
+            return Reply("not_allowed", {"command": parsed.word})
+        return parsed.command.handler(conversation, parsed.args)
+    for fallback in chat_commands.fallbacks():
+        reply = fallback(conversation, body)
+        if reply is not None:
+            return reply
+    return Reply("unknown", {"suggestion": chat_commands.suggest(parsed.word)})

@@ -1,0 +1,85 @@
+"""Twilio's webhooks: signature checked first, then the message handed to the bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.app import services
+from bot.inbound import Inbound, answer
+from bot.metrics import INBOUND_MESSAGES, WEBHOOK_REJECTED
+from broadcasts.phones import PhoneError
+from broadcasts.phrasebook import render
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def public_url() -> str:
+    """The URL Twilio signed: the public base (not what a proxy gave Flask), path and query."""
+    base = services(current_app).settings.public_base_url
+    query = request.query_string.decode("latin-1")
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def signed(view: View) -> View:
+    """403 unless `X-Twilio-Signature` matches; nothing runs before that."""
+
+    @wraps(view)
+    def check(*args: Any, **kwargs: Any) -> Any:
+        token = services(current_app).settings.twilio_auth_token
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if token is None:
+            log.warning("webhook refused: TWILIO_AUTH_TOKEN is not set")
+            WEBHOOK_REJECTED.labels(reason="no_token").inc()
+            abort(403, "webhook signatures cannot be checked: TWILIO_AUTH_TOKEN is not set")
+        valid = signature and RequestValidator(token).validate(
+            public_url(), request.form.to_dict(flat=True), signature
+        )
+        if not valid:
+            WEBHOOK_REJECTED.labels(reason="signature").inc()
+            abort(403, "invalid X-Twilio-Signature")
+        return view(*args, **kwargs)
+
+    return cast(View, check)
+
+
+def twiml(text: str) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), mimetype="text/xml")
+
+
+@blueprint.post("/whatsapp")
+@signed
+def whatsapp() -> Response:
+    form = request.form
+    message_sid = form.get("MessageSid", "").strip()
+    sender = form.get("From", "").strip()
+    if not message_sid or not sender:
+        WEBHOOK_REJECTED.labels(reason="fields").inc()
+        abort(400, "MessageSid and From are required")
+    app_services = services(current_app)
+    inbound = Inbound(
+        message_sid=message_sid[:64],
+        sender=sender,
+        body=form.get("Body", ""),
+        profile_name=(form.get("ProfileName") or None),
+        wa_id=(form.get("WaId") or None),
+    )
+    try:
+        text = answer(app_services.database, app_services.settings, app_services.clock, inbound)
+    except PhoneError:
+        WEBHOOK_REJECTED.labels(reason="sender").inc()
+        return twiml(render("error_sender", app_services.settings.bot_language))
+    INBOUND_MESSAGES.inc()
+    return twiml(text)

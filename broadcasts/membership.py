@@ -1,0 +1,236 @@
+"""Members, groups and who belongs where, with which role."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadcasts.models import Group, Member, Membership, Role
+from broadcasts.phones import normalise_phone
+
+# Join codes avoid letters and digits that are easy to misread (0/O, 1/I/L).
+_JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
+
+
+class MembershipError(ValueError):
+    """A request about groups or members that cannot be carried out; `key` names the reason."""
+
+    def __init__(self, key: str, **data: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.data = data
+
+
+def find_member(
+    session: Session, phone: str | None = None, wa_id: str | None = None
+) -> Member | None:
+    if wa_id:
+        member = session.scalar(select(Member).where(Member.wa_id == wa_id))
+        if member is not None:
+            return member
+    if phone:
+        return session.scalar(select(Member).where(Member.phone == phone))
+    return None
+
+
+def get_or_create_member(
+    session: Session, phone: str, *, wa_id: str | None = None, name: str | None = None
+) -> Member:
+    member = find_member(session, phone=phone, wa_id=wa_id)
+    if member is None:
+        member = Member(phone=phone, wa_id=wa_id, name=name)
+        session.add(member)
+        session.flush()
+        return member
+    if wa_id and member.wa_id is None:
+        member.wa_id = wa_id
+    if name and not member.name:
+        member.name = name
+    return member
+
+
+def record_inbound(member: Member, at: datetime) -> None:
+    """Opens the 24-hour window in which free-form messages may be sent to the member."""
+    member.last_inbound_at = at
+
+
+def group_by_code(session: Session, code: str) -> Group:
+    group = session.scalar(select(Group).where(Group.code == code.strip().upper()))
+    if group is None:
+        raise MembershipError("unknown_group", code=code.strip().upper())
+    return group
+
+
+def new_join_code(session: Session, length: int = 6) -> str:
+    while True:
+        code = "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(length))
+        if session.scalar(select(Group.id).where(Group.join_code == code)) is None:
+            return code
+
+
+def check_timezone(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise MembershipError("unknown_timezone", timezone=zone) from exc
+    return zone
+
+
+def create_group(
+    session: Session,
+    code: str,
+    name: str,
+    *,
+    parent_code: str | None = None,
+    timezone: str | None = None,
+    default_timezone: str = "Asia/Jakarta",
+) -> Group:
+    code = code.strip().upper()
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
+        raise MembershipError("bad_group_code", code=code)
+    if not name.strip():
+        raise MembershipError("empty_group_name")
+    if session.scalar(select(Group.id).where(Group.code == code)) is not None:
+        raise MembershipError("group_exists", code=code)
+    parent = group_by_code(session, parent_code) if parent_code else None
+    zone = check_timezone(timezone or (parent.timezone if parent else default_timezone))
+    group = Group(
+        code=code,
+        name=name.strip(),
+        parent=parent,
+        timezone=zone,
+        join_code=new_join_code(session),
+    )
+    session.add(group)
+    session.flush()
+    return group
+
+
+def add_member(
+    session: Session,
+    phone: str,
+    group_code: str,
+    *,
+    role: Role = Role.MEMBER,
+    name: str | None = None,
+) -> Membership:
+    """Adds (or re-roles) a member in a group; `phone` in any common form."""
+    group = group_by_code(session, group_code)
+    member = get_or_create_member(session, normalise_phone(phone), name=name)
+    if name:
+        member.name = name
+    existing = session.scalar(
+        select(Membership).where(Membership.member_id == member.id, Membership.group_id == group.id)
+    )
+    if existing is not None:
+        existing.role = role.value
+        return existing
+    joined = Membership(member=member, group=group, role=role.value)
+    session.add(joined)
+    session.flush()
+    return joined
+
+
+def join(session: Session, member: Member, join_code: str) -> tuple[Group, bool]:
+    """Joins by join code; returns the group and whether the member was new to it."""
+    group = session.scalar(select(Group).where(Group.join_code == join_code.strip().upper()))
+    if group is None:
+        raise MembershipError("unknown_join_code", code=join_code.strip().upper())
+    existing = session.scalar(
+        select(Membership.id).where(
+            Membership.member_id == member.id, Membership.group_id == group.id
+        )
+    )
+    if existing is not None:
+        return group, False
+    session.add(Membership(member_id=member.id, group_id=group.id, role=Role.MEMBER.value))
+    session.flush()
+    return group, True
+
+
+def leave(session: Session, member: Member, group_code: str) -> Group:
+    group = group_by_code(session, group_code)
+    joined = session.scalar(
+        select(Membership).where(Membership.member_id == member.id, Membership.group_id == group.id)
+    )
+    if joined is None:
+        raise MembershipError("not_in_group", code=group.code)
+    session.delete(joined)
+    session.flush()
+    return group
+
+
+def opt_out(member: Member, at: datetime) -> bool:
+    """Stops all broadcasts to the member; returns False if they had already stopped."""
+    if member.opted_out_at is not None:
+        return False
+    member.opted_out_at = at
+    return True
+
+
+def opt_in(member: Member) -> bool:
+    if member.opted_out_at is None:
+        return False
+    member.opted_out_at = None
+    return True
+
+
+def roles_of(session: Session, member: Member) -> dict[int, Role]:
+    rows = session.execute(
+        select(Membership.group_id, Membership.role).where(Membership.member_id == member.id)
+    )
+    return {group_id: Role(role) for group_id, role in rows}
+
+
+def groups_of(session: Session, member: Member) -> list[tuple[Group, Role]]:
+    rows = session.execute(
+        select(Group, Membership.role)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.member_id == member.id)
+        .order_by(Group.code)
+    )
+    return [(group, Role(role)) for group, role in rows]
+
+
+def home_timezone(session: Session, member: Member) -> str | None:
+    return session.scalar(
+        select(Group.timezone)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.member_id == member.id)
+        .order_by(Membership.id)
+        .limit(1)
+    )
+
+
+def descendant_ids(session: Session, group_id: int) -> set[int]:
+    """The group and every group below it."""
+    children: dict[int | None, list[int]] = {}
+    for gid, parent_id in session.execute(select(Group.id, Group.parent_id)):
+        children.setdefault(parent_id, []).append(gid)
+    found, frontier = {group_id}, [group_id]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+def role_in_group(session: Session, member: Member, group: Group) -> Role | None:
+    """The member's role in `group`, inherited from its ancestors (the highest one wins)."""
+    roles = roles_of(session, member)
+    best: Role | None = None
+    current: Group | None = group
+    seen: set[int] = set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        role = roles.get(current.id)
+        if role is not None and (best is None or role.rank > best.rank):
+            best = role
+        current = current.parent
+    return best

@@ -1,0 +1,31 @@
+"""Phone numbers in, E.164 out. Indonesian numbers are the default (`0812…` means +62 812…)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "ID"
+
+
+class PhoneError(ValueError):
+    """Not a phone number the bot can message."""
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """`0812…`, `+62 812-…`, `62812…` or `whatsapp:+62812…` → `+62812…`."""
+    text = raw.strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:") :].strip()
+    if text.isdigit() and text.startswith("62"):
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"not a valid phone number: {raw!r}")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def whatsapp_address(phone: str) -> str:
+    return f"whatsapp:{phone}"

@@ -1,0 +1,57 @@
+"""Every word the bot says comes from `templates/messages/<language>/`; this renders them.
+
+Logic returns data; a template turns it into text in the reader's language. Dates are written
+the way readers write them ("Rabu, 14 Februari 2024") by Babel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
+
+MESSAGES_DIR = TEMPLATES_DIR / "messages"
+
+
+def long_date(value: date, language: str) -> str:
+    return str(format_date(value, "EEEE, d MMMM y", locale=language))
+
+
+def short_date(value: date, language: str) -> str:
+    return str(format_date(value, "d MMM y", locale=language))
+
+
+def date_time(value: datetime, language: str) -> str:
+    """Local wall time; the caller converts to the reader's zone first."""
+    return str(format_datetime(value, "EEEE, d MMMM y HH:mm", locale=language))
+
+
+@cache
+def _environment(language: str) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(MESSAGES_DIR / language),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    environment.filters["long_date"] = lambda d: long_date(d, language)
+    environment.filters["short_date"] = lambda d: short_date(d, language)
+    environment.filters["date_time"] = lambda d: date_time(d, language)
+    return environment
+
+
+def language_or_default(language: str | None, default: str = "id") -> str:
+    return language if language in SUPPORTED_LANGUAGES else default
+
+
+def render(name: str, language: str, /, **data: Any) -> str:
+    """Render `templates/messages/<language>/<name>.txt`, stripped of outer blank lines."""
+    template = _environment(language_or_default(language)).get_template(f"{name}.txt")
+    return template.render(**data).strip()
