@@ -145,3 +145,160 @@ class AdminUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Content, broadcasts and their delivery -------------------------------------------------
+
+
+class ContentKind(enum.StrEnum):
+    """Decides which approved WhatsApp template carries it outside the 24-hour window."""
+
+    LITERACY = "literacy"
+    CLARIFICATION = "clarification"
+    NOTICE = "notice"
+
+
+class BroadcastState(enum.StrEnum):
+    PENDING = "pending"  # waits for an editor
+    APPROVED = "approved"  # approved; waits for its time, or is being planned
+    SENDING = "sending"  # deliveries planned; the dispatcher works through them
+    DONE = "done"  # every delivery has a final state
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class DeliveryState(enum.StrEnum):
+    """Ordered by progress: a status callback never moves a delivery backwards."""
+
+    QUEUED = "queued"  # planned, not yet attempted (or waiting to retry)
+    SENDING = "sending"  # claimed by a dispatcher; the request may be in flight
+    UNKNOWN = "unknown"  # the request's outcome is not known: reconcile before any resend
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # never attempted, with a reason (opted out, no template, cancelled…)
+
+
+class Content(Base):
+    """The library of approved items that broadcasts (and CEK) draw on."""
+
+    __tablename__ = "contents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(String(1000))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    kind: Mapped[str] = mapped_column(String(16), default=ContentKind.LITERACY.value)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_state_scheduled", "state", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    author: Mapped[str] = mapped_column(String(100))  # "member:+62…", "admin:name", "calendar:…"
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"))
+    body: Mapped[str] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(String(1000))
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    kind: Mapped[str] = mapped_column(String(16), default=ContentKind.LITERACY.value)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default=BroadcastState.PENDING.value)
+    scheduled_at: Mapped[datetime | None]  # UTC; None: as soon as approved
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None]
+    planned_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group: Mapped[Group] = relationship()
+
+
+class OutboundMessage(Base):
+    """Every message the bot sends on its own: a row here before any attempt.
+
+    A broadcast has one row per (broadcast, member); a notice (to an editor, an author, a
+    coordinator) has a `dedupe_key`, so each is planned at most once however often it is asked.
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "member_id", name="uq_outbound_broadcast_member"),
+        Index("ix_outbound_state_due", "state", "next_attempt_at"),
+        Index("ix_outbound_broadcast_state", "broadcast_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(String(64))  # "whatsapp:+62…" at planning time
+    body: Mapped[str | None] = mapped_column(Text)  # notices; broadcasts read their broadcast
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.QUEUED.value)
+    mode: Mapped[str | None] = mapped_column(String(16))  # "freeform" or "template"
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WhatsAppTemplate(Base):
+    """An approved-or-not Content API template, as last synced from Twilio."""
+
+    __tablename__ = "whatsapp_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    friendly_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    approval_status: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(16))  # which ContentKind it carries
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HoaxReport(Base):
+    __tablename__ = "hoax_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when: every approval, rejection, send, cancel and schedule."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_subject", "subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(32))  # "broadcast", "content", …
+    subject_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
