@@ -36,6 +36,9 @@ class Settings:
     bot_language: str = "id"
     send_rate_per_second: int = 80
     whatsapp_daily_limit: int = 1000
+    # How long after an attempt with an unknown outcome Twilio's message list is trusted to
+    # show the message if it exists; only then may the delivery be sent again.
+    delivery_settle_seconds: float = 30.0
     log_level: str = "INFO"
 
     @property
@@ -73,6 +76,16 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from exc
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
 ) -> Settings:
@@ -103,5 +116,8 @@ def load_settings(
         bot_language=(text("BOT_LANGUAGE") or defaults.bot_language).lower(),
         send_rate_per_second=_int("SEND_RATE_PER_SECOND", text("SEND_RATE_PER_SECOND") or "80"),
         whatsapp_daily_limit=_int("WHATSAPP_DAILY_LIMIT", text("WHATSAPP_DAILY_LIMIT") or "1000"),
+        delivery_settle_seconds=_seconds(
+            "DELIVERY_SETTLE_SECONDS", text("DELIVERY_SETTLE_SECONDS") or "30"
+        ),
         log_level=(text("LOG_LEVEL") or defaults.log_level).upper(),
     ).validate()

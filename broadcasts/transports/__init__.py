@@ -1,0 +1,17 @@
+"""How messages leave the bot: Twilio, or the console when Twilio is not configured."""
+
+from __future__ import annotations
+
+from broadcasts.transports.base import Transport
+from config.settings import Settings
+
+
+def transport_for(settings: Settings) -> Transport:
+    """Twilio when its credentials are set; otherwise the console transport."""
+    if settings.twilio_enabled:
+        from broadcasts.transports.twilio import TwilioTransport
+
+        return TwilioTransport(settings)
+    from broadcasts.transports.console import ConsoleTransport
+
+    return ConsoleTransport()
