@@ -33,25 +33,35 @@ class Inbound:
     wa_id: str | None = None
 
 
+# A transaction that lost a race on a unique key is tried again this many times.
+RETRIES = 2
+
+
 def answer(database: Database, settings: Settings, clock: Clock, inbound: Inbound) -> str:
     """The reply to `inbound`. A MessageSid seen before gets its first reply and changes nothing.
 
     Raises `PhoneError` when the sender is not a phone number.
     """
     phone = normalise_phone(inbound.sender)
-    try:
-        with database.transaction() as session:
-            previous = _previous_reply(session, inbound.message_sid)
-            if previous is not None:
-                return previous
-            return _answer_new(session, settings, clock.now(), inbound, phone)
-    except IntegrityError:
-        # The same MessageSid raced in on another connection (Twilio's retry): it won.
-        with database.transaction() as session:
-            previous = _previous_reply(session, inbound.message_sid)
-        if previous is None:
-            raise
-        return previous
+    for _ in range(RETRIES):
+        try:
+            return _answer_once(database, settings, clock, inbound, phone)
+        except IntegrityError:
+            # Another connection won a race: the same MessageSid (Twilio's retry), whose reply
+            # the next attempt returns, or a new number's first two messages at once, where
+            # the next attempt finds the member the other one created.
+            continue
+    return _answer_once(database, settings, clock, inbound, phone)
+
+
+def _answer_once(
+    database: Database, settings: Settings, clock: Clock, inbound: Inbound, phone: str
+) -> str:
+    with database.transaction() as session:
+        previous = _previous_reply(session, inbound.message_sid)
+        if previous is not None:
+            return previous
+        return _answer_new(session, settings, clock.now(), inbound, phone)
 
 
 def _previous_reply(session: Session, message_sid: str) -> str | None:

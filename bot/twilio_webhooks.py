@@ -59,22 +59,28 @@ def twiml(text: str) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def field(name: str) -> str:
+    """A form field as the database can keep it: PostgreSQL text cannot hold NUL characters."""
+    return request.form.get(name, "").replace("\x00", "")
+
+
 @blueprint.post("/whatsapp")
 @signed
 def whatsapp() -> Response:
-    form = request.form
-    message_sid = form.get("MessageSid", "").strip()
-    sender = form.get("From", "").strip()
+    message_sid = field("MessageSid").strip()
+    sender = field("From").strip()
     if not message_sid or not sender:
         WEBHOOK_REJECTED.labels(reason="fields").inc()
         abort(400, "MessageSid and From are required")
     app_services = services(current_app)
+    wa_id = field("WaId").strip()
     inbound = Inbound(
         message_sid=message_sid[:64],
         sender=sender,
-        body=form.get("Body", ""),
-        profile_name=(form.get("ProfileName") or None),
-        wa_id=(form.get("WaId") or None),
+        body=field("Body"),
+        profile_name=(field("ProfileName").strip()[:200] or None),
+        # A WhatsApp id is a number's digits; anything longer than its column is not one.
+        wa_id=(wa_id if len(wa_id) <= 64 else "") or None,
     )
     try:
         text = answer(app_services.database, app_services.settings, app_services.clock, inbound)

@@ -90,8 +90,10 @@ class CommandRegistry:
 
     def parse(self, text: str) -> Parsed:
         cleaned = _TRAILING.sub("", _LEADING.sub("", text))
-        word, _, args = cleaned.partition(" ")
-        word = word.split("\n", 1)[0].upper()
+        # Any whitespace ends the word: phones type tabs, newlines and no-break spaces too.
+        parts = cleaned.split(maxsplit=1)
+        word = parts[0].upper() if parts else ""
+        args = parts[1] if len(parts) > 1 else ""
         command = self._by_word.get(word)
         language = None
         if command is not None:
