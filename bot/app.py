@@ -37,9 +37,10 @@ def create_app(
         settings, database or Database(settings.database_url), clock or SystemClock()
     )
 
-    from bot import health, twilio_webhooks
+    from bot import health, status_callbacks, twilio_webhooks
 
     app.register_blueprint(twilio_webhooks.blueprint)
+    app.register_blueprint(status_callbacks.blueprint)
     app.register_blueprint(health.blueprint)
 
     @app.errorhandler(HTTPException)

@@ -159,7 +159,9 @@ class FakeTwilio:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        serving = threading.Thread(target=self._server.serve_forever, daemon=True)
+        serving = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         posting = threading.Thread(target=self._post_callbacks, daemon=True)
         self._threads = [serving, posting]
         for thread in self._threads:

@@ -1,0 +1,667 @@
+"""The dispatcher: sends planned outbound rows through the transport, exactly once.
+
+The invariant everything else rests on: a row is written SENDING (committed) before its request
+starts, and only reconciliation (`broadcasts.reconcile`) decides whether a SENDING or UNKNOWN
+row may be sent again. So a dispatcher killed at any moment leaves rows that are either still
+QUEUED (never attempted) or SENDING/UNKNOWN (perhaps attempted: looked up at Twilio first).
+
+Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` plus a lease (owner, expiry), so
+several workers share the work; on SQLite one dispatcher, so any lease not held by this process
+belongs to a dead one. Each claim is a tenth of a second's worth of sends, so a cancel or an
+opt-out committed before the claim stops every send not yet claimed; the claim re-checks both.
+
+Rate: `RateLimiter` grants a start only when fewer than the cap started within the last
+1 s + margin, so no one-second window ever holds more than `SEND_RATE_PER_SECOND` starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from broadcasts import quota
+from broadcasts.clock import Clock
+from broadcasts.database import Database
+from broadcasts.models import (
+    Broadcast,
+    BroadcastState,
+    ContentKind,
+    DeliveryState,
+    Member,
+    OutboundMessage,
+    WhatsAppTemplate,
+)
+from broadcasts.transports import transport_for
+from broadcasts.transports.base import Failure, Outgoing, SendError, SendResult, Transport
+from broadcasts.worker import WorkerServices, periodic
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# This process's name on the leases it takes (host, pid, and a nonce against pid reuse).
+PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+# Longer than a request can take (the transport's timeout), so a live owner never loses it.
+LEASE = timedelta(seconds=60)
+FREEFORM_WINDOW = timedelta(hours=24)
+# A window about to close is treated as closed: the send must land inside it.
+WINDOW_MARGIN = timedelta(minutes=5)
+MAX_ATTEMPTS = 10
+# WhatsApp template parameters: no line breaks, bounded length.
+TEMPLATE_TEXT_LIMIT = 1000
+STATUS_PATH = "/twilio/status"
+# One tick of the scheduler works this long, then lets the next tick continue.
+SLICE_SECONDS = 10.0
+FLUSH_SECONDS = 0.2
+FLUSH_ROWS = 200
+PROGRESS_SECONDS = 0.5
+# PostgreSQL advisory lock that serialises the daily-tier check between workers.
+QUOTA_LOCK = 4_862_021
+
+UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
+
+
+class RateLimiter:
+    """At most `rate` grants within any `window + margin` seconds (a sliding log of grants).
+
+    Proof of the cap: a grant at time t is made only when fewer than `rate` earlier grants lie
+    in (t - span, t], span = window + margin >= 1 s. If some one-second window held rate + 1
+    grants, the last of them would have seen the other `rate` within the previous second, so
+    within span: contradiction. The margin absorbs the jitter between granting a start and the
+    request reaching Twilio. `slow_down` lowers the rate for a while and `pause` stops grants;
+    neither can raise it above `rate`.
+    """
+
+    def __init__(
+        self,
+        rate: int,
+        *,
+        window: float = 1.0,
+        margin: float = 0.02,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate < 1:
+            raise ValueError("rate must be at least 1")
+        self.rate = rate
+        self.span = window + margin
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._grants: deque[float] = deque(maxlen=rate)
+        self._paused_until = 0.0
+        self._slow_until = 0.0
+        self._lock = threading.Lock()
+
+    def current_rate(self, now: float | None = None) -> int:
+        now = self._monotonic() if now is None else now
+        return max(1, self.rate // 2) if now < self._slow_until else self.rate
+
+    def _wait_needed(self, now: float) -> float:
+        if now < self._paused_until:
+            return self._paused_until - now
+        while self._grants and now - self._grants[0] >= self.span:
+            self._grants.popleft()
+        limit = self.current_rate(now)
+        if len(self._grants) < limit:
+            return 0.0
+        # The grant that must leave the window before another fits in.
+        return self._grants[len(self._grants) - limit] + self.span - now
+
+    def acquire(self) -> float:
+        """Blocks until a start is allowed; returns the (monotonic) time granted."""
+        while True:
+            with self._lock:
+                now = self._monotonic()
+                needed = self._wait_needed(now)
+                if needed <= 0:
+                    self._grants.append(now)
+                    return now
+            self._sleep(needed)
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    def slow_down(self, seconds: float = 60.0) -> None:
+        with self._lock:
+            self._slow_until = max(self._slow_until, self._monotonic() + seconds)
+
+
+class Progress(Protocol):
+    def show(self, broadcast_id: int, counts: dict[str, int]) -> None: ...
+
+
+class TerminalProgress:
+    """A rich progress bar per broadcast, for `humasbot worker`/`run` on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar = RichProgress(
+            TextColumn("broadcast #{task.fields[broadcast]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeRemainingColumn(),
+        )
+        self._tasks: dict[int, TaskID] = {}
+        self._started = False
+
+    def show(self, broadcast_id: int, counts: dict[str, int]) -> None:
+        total = sum(counts.values())
+        finished = total - sum(counts.get(state, 0) for state in UNFINISHED)
+        detail = " ".join(f"{state} {n}" for state, n in sorted(counts.items()) if n)
+        if not self._started:
+            self._bar.start()
+            self._started = True
+        task = self._tasks.get(broadcast_id)
+        if task is None:
+            task = self._bar.add_task("", total=total, broadcast=broadcast_id, detail=detail)
+            self._tasks[broadcast_id] = task
+        self._bar.update(task, total=total, completed=finished, detail=detail)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    outgoing: Outgoing
+    broadcast_id: int | None
+    member_id: int
+    attempts: int
+
+
+Outcome = tuple[Claimed, SendResult | SendError]
+
+
+def status_callback_url(settings: Settings, delivery_id: int) -> str:
+    return f"{settings.public_base_url}{STATUS_PATH}?delivery={delivery_id}"
+
+
+def template_text(body: str) -> str:
+    """The text as a template parameter: one line, bounded."""
+    flat = " ".join(body.split())
+    if len(flat) > TEMPLATE_TEXT_LIMIT:
+        flat = flat[: TEMPLATE_TEXT_LIMIT - 1] + "…"
+    return flat
+
+
+def base_language(language: str | None) -> str:
+    return (language or "").replace("-", "_").split("_")[0].lower()
+
+
+def in_window(member: Member, now: datetime) -> bool:
+    last = member.last_inbound_at
+    return last is not None and last >= now - FREEFORM_WINDOW + WINDOW_MARGIN
+
+
+def approved_templates(session: Session) -> dict[tuple[str, str], WhatsAppTemplate]:
+    """(kind, language) → the approved template mapped to that kind (the newest synced wins)."""
+    found: dict[tuple[str, str], WhatsAppTemplate] = {}
+    rows = session.scalars(
+        select(WhatsAppTemplate)
+        .where(WhatsAppTemplate.approval_status == "approved", WhatsAppTemplate.kind.is_not(None))
+        .order_by(WhatsAppTemplate.synced_at, WhatsAppTemplate.id)
+    )
+    for template in rows:
+        found[(str(template.kind), base_language(template.language))] = template
+    return found
+
+
+def mark_done(
+    session: Session, now: datetime, broadcast_ids: Iterable[int] | None = None
+) -> list[int]:
+    """SENDING broadcasts whose every row is final become DONE; returns their ids."""
+    unfinished = exists().where(
+        OutboundMessage.broadcast_id == Broadcast.id, OutboundMessage.state.in_(UNFINISHED)
+    )
+    finished = select(Broadcast.id).where(
+        Broadcast.state == BroadcastState.SENDING.value, ~unfinished
+    )
+    if broadcast_ids is not None:
+        wanted = list(broadcast_ids)
+        if not wanted:
+            return []
+        finished = finished.where(Broadcast.id.in_(wanted))
+    ids = list(session.scalars(finished))
+    if ids:
+        session.execute(
+            update(Broadcast)
+            .where(Broadcast.id.in_(ids), Broadcast.state == BroadcastState.SENDING.value)
+            .values(state=BroadcastState.DONE.value, completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def log_done(session: Session, broadcast_ids: list[int]) -> None:
+    for broadcast_id in broadcast_ids:
+        counts = counts_for(session, broadcast_id)
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        log.info("broadcast #%d done: %s", broadcast_id, summary or "no deliveries")
+
+
+def counts_for(session: Session, broadcast_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboundMessage.state, func.count())
+        .where(OutboundMessage.broadcast_id == broadcast_id)
+        .group_by(OutboundMessage.state)
+    )
+    return {str(state): int(n) for state, n in rows}
+
+
+class Dispatcher:
+    """One per process: a rate limiter, a pool of sending threads, and the claim/flush loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        transport: Transport | None = None,
+        *,
+        owner: str = PROCESS_OWNER,
+        concurrency: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.transport = transport or transport_for(settings)
+        self.owner = owner
+        rate = settings.send_rate_per_second
+        self.limiter = RateLimiter(rate)
+        # Enough requests in flight to reach the cap at a few hundred ms of latency, bounded.
+        self.concurrency = concurrency or min(96, max(4, rate // 5))
+        self.claim_size = max(1, rate // 10)
+        self.progress = progress
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
+        self._last_progress = 0.0
+
+    # --- claiming ------------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[Claimed]:
+        """Due QUEUED rows → SENDING under this owner's lease, committed; returns what to send.
+
+        Rows that must not be sent (cancelled broadcast, opted-out member, no template outside
+        the window) become SKIPPED with the reason; template sends past today's tier stay
+        QUEUED until the tier frees up.
+        """
+        now = self.clock.now()
+        with self.database.transaction() as session:
+            rows = self._due_rows(session, now, limit)
+            if not rows:
+                return []
+            broadcast_ids = {r.broadcast_id for r in rows if r.broadcast_id is not None}
+            broadcasts = {
+                b.id: b
+                for b in session.scalars(select(Broadcast).where(Broadcast.id.in_(broadcast_ids)))
+            }
+            members = {
+                m.id: m
+                for m in session.scalars(
+                    select(Member).where(Member.id.in_({r.member_id for r in rows}))
+                )
+            }
+            templates = approved_templates(session)
+            tier = _Tier(session, self.settings.whatsapp_daily_limit, now, self.database)
+            claimed = []
+            skipped: set[int] = set()
+            for row in rows:
+                broadcast = broadcasts.get(row.broadcast_id) if row.broadcast_id else None
+                outgoing = self._prepare(row, broadcast, members.get(row.member_id), templates)
+                if isinstance(outgoing, str):
+                    _finish(row, DeliveryState.SKIPPED, now, reason=outgoing)
+                    if row.broadcast_id is not None:
+                        skipped.add(row.broadcast_id)
+                    continue
+                if outgoing.content_sid and not tier.take():
+                    row.next_attempt_at = tier.frees_at()
+                    row.reason = (
+                        f"daily limit of {self.settings.whatsapp_daily_limit} recipients reached;"
+                        " held for later"
+                    )
+                    row.updated_at = now
+                    continue
+                row.state = DeliveryState.SENDING.value
+                row.mode = "template" if outgoing.content_sid else "freeform"
+                row.lease_owner = self.owner
+                row.lease_expires_at = now + LEASE
+                row.attempted_at = now
+                row.attempts = (row.attempts or 0) + 1
+                row.reason = None
+                row.updated_at = now
+                claimed.append(Claimed(outgoing, row.broadcast_id, row.member_id, row.attempts))
+            if skipped:
+                session.flush()
+                log_done(session, mark_done(session, now, skipped))
+            if tier.held:
+                log.warning("daily limit reached: %d template sends held for later", tier.held)
+        return claimed
+
+    def _due_rows(self, session: Session, now: datetime, limit: int) -> list[OutboundMessage]:
+        # Rows of broadcasts not (or no longer) sending are left alone, except those that a
+        # cancel or rejection has made unsendable: those are claimed to be skipped.
+        live = select(Broadcast.id).where(
+            Broadcast.state.in_(
+                (
+                    BroadcastState.SENDING.value,
+                    BroadcastState.CANCELLED.value,
+                    BroadcastState.REJECTED.value,
+                )
+            )
+        )
+        statement = (
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.state == DeliveryState.QUEUED.value,
+                or_(
+                    OutboundMessage.next_attempt_at.is_(None),
+                    OutboundMessage.next_attempt_at <= now,
+                ),
+                or_(OutboundMessage.broadcast_id.is_(None), OutboundMessage.broadcast_id.in_(live)),
+            )
+            .limit(limit)
+        )
+        if self.database.is_postgresql:
+            statement = statement.with_for_update(skip_locked=True, of=OutboundMessage)
+        return list(session.scalars(statement))
+
+    def _prepare(
+        self,
+        row: OutboundMessage,
+        broadcast: Broadcast | None,
+        member: Member | None,
+        templates: dict[tuple[str, str], WhatsAppTemplate],
+    ) -> Outgoing | str:
+        """What to send for this row, or the reason it is skipped."""
+        if broadcast is not None and broadcast.state == BroadcastState.CANCELLED.value:
+            return "broadcast cancelled"
+        if broadcast is not None and broadcast.state == BroadcastState.REJECTED.value:
+            return "broadcast rejected"
+        if member is None:
+            return "member no longer exists"
+        if member.opted_out:
+            return "member opted out"
+        body = (broadcast.body if broadcast is not None else row.body) or ""
+        media = broadcast.media_url if broadcast is not None else None
+        if not body.strip() and not media:
+            return "nothing to send"
+        callback = status_callback_url(self.settings, row.id)
+        if in_window(member, self.clock.now()):
+            return Outgoing(
+                row.id, row.address, body=body, media_url=media, status_callback=callback
+            )
+        kind = broadcast.kind if broadcast is not None else ContentKind.NOTICE.value
+        language = base_language(
+            broadcast.language if broadcast is not None else member.language
+        ) or base_language(self.settings.bot_language)
+        template = templates.get((kind, language))
+        if template is None:
+            return (
+                f"outside the 24-hour window and no approved WhatsApp template for {kind}"
+                f" in '{language}'"
+            )
+        variables = {"1": template_text(body or media or "")} if template.variables else None
+        return Outgoing(
+            row.id,
+            row.address,
+            content_sid=template.content_sid,
+            content_variables=variables,
+            status_callback=callback,
+        )
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _send(self, claimed: Claimed) -> Outcome:
+        try:
+            return claimed, self.transport.send(claimed.outgoing)
+        except SendError as error:
+            return claimed, error
+        except Exception as error:
+            # Whatever went wrong, the request may have been made: only reconcile may resend.
+            log.exception("send of delivery %s failed unexpectedly", claimed.outgoing.delivery_id)
+            return claimed, SendError(Failure.UNKNOWN, f"outcome unknown ({type(error).__name__})")
+
+    def drain(self, seconds: float = SLICE_SECONDS) -> int:
+        """Sends what is due until nothing is, or for about `seconds`; returns requests made."""
+        deadline = time.monotonic() + seconds
+        in_flight: set[Future[Outcome]] = set()
+        outcomes: list[Outcome] = []
+        last_flush = time.monotonic()
+        requests = 0
+        while True:
+            done = {f for f in in_flight if f.done()}
+            in_flight -= done
+            outcomes.extend(f.result() for f in done)
+            if outcomes and (
+                len(outcomes) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS
+            ):
+                self.flush(outcomes)
+                outcomes = []
+                last_flush = time.monotonic()
+            free = self.concurrency - len(in_flight)
+            if time.monotonic() >= deadline:
+                break
+            if free <= 0:
+                wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                continue
+            batch = self.claim(min(free, self.claim_size))
+            if not batch:
+                if not in_flight:
+                    break
+                wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                continue
+            for claimed in batch:
+                self.limiter.acquire()
+                in_flight.add(self._pool.submit(self._send, claimed))
+                requests += 1
+        for future in in_flight:
+            outcomes.append(future.result())
+        if outcomes:
+            self.flush(outcomes)
+        return requests
+
+    # --- recording outcomes ----------------------------------------------------------------------
+
+    def flush(self, outcomes: list[Outcome]) -> None:
+        """Writes the outcomes of finished requests, in one transaction."""
+        now = self.clock.now()
+        touched: set[int] = set()
+        with self.database.transaction() as session:
+            for claimed, result in outcomes:
+                if isinstance(result, SendResult):
+                    record_sent(session, claimed.outgoing.delivery_id, result.sid, now)
+                else:
+                    self._record_failure(session, claimed, result, now)
+                if claimed.broadcast_id is not None:
+                    touched.add(claimed.broadcast_id)
+            done = mark_done(session, now, touched)
+            log_done(session, done)
+        self._report(touched, force=bool(done))
+
+    def _record_failure(
+        self, session: Session, claimed: Claimed, error: SendError, now: datetime
+    ) -> None:
+        row_id = claimed.outgoing.delivery_id
+        owned = (
+            OutboundMessage.id == row_id,
+            OutboundMessage.state == DeliveryState.SENDING.value,
+            OutboundMessage.lease_owner == self.owner,
+        )
+        values: dict[str, object] = {
+            "error_code": error.code,
+            "reason": error.reason,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": now,
+        }
+        if error.failure in (Failure.RETRY, Failure.SLOW_DOWN):
+            if claimed.attempts >= MAX_ATTEMPTS:
+                values["state"] = DeliveryState.FAILED.value
+                values["reason"] = f"gave up after {claimed.attempts} attempts: {error.reason}"
+            else:
+                delay = retry_delay(error, claimed.attempts)
+                values["state"] = DeliveryState.QUEUED.value
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+                if error.failure is Failure.SLOW_DOWN:
+                    self.limiter.slow_down()
+                else:
+                    # Too many concurrent requests: everyone waits as Twilio asked (bounded).
+                    self.limiter.pause(min(error.retry_after or 1.0, 5.0))
+        elif error.failure is Failure.UNKNOWN:
+            values["state"] = DeliveryState.UNKNOWN.value
+            values["next_attempt_at"] = now
+        else:
+            values["state"] = DeliveryState.FAILED.value
+        session.execute(
+            update(OutboundMessage)
+            .where(*owned)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if error.failure is Failure.OPTED_OUT:
+            session.execute(
+                update(Member)
+                .where(Member.id == claimed.member_id, Member.opted_out_at.is_(None))
+                .values(opted_out_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _report(self, touched: set[int], force: bool = False) -> None:
+        if not touched:
+            return
+        moment = time.monotonic()
+        if self.progress is not None and (
+            force or moment - self._last_progress >= PROGRESS_SECONDS
+        ):
+            self._last_progress = moment
+            with self.database.transaction() as session:
+                for broadcast_id in sorted(touched):
+                    self.progress.show(broadcast_id, counts_for(session, broadcast_id))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class _Tier:
+    """Today's room in Meta's tier, counted once per claim (under a lock on PostgreSQL)."""
+
+    def __init__(self, session: Session, limit: int, now: datetime, database: Database) -> None:
+        self._session = session
+        self._limit = limit
+        self._now = now
+        self._database = database
+        self._left: int | None = None
+        self.held = 0
+
+    def take(self) -> bool:
+        if self._left is None:
+            if self._database.is_postgresql:
+                # Two workers must not both spend the last places: one checks at a time.
+                self._session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUOTA_LOCK}
+                )
+            self._left = quota.remaining_today(self._session, self._limit, self._now)
+        if self._left <= 0:
+            self.held += 1
+            return False
+        self._left -= 1
+        return True
+
+    def frees_at(self) -> datetime:
+        """When the oldest template send of the last 24 hours leaves the window."""
+        oldest = self._session.scalar(
+            select(func.min(OutboundMessage.attempted_at)).where(
+                OutboundMessage.mode == "template",
+                OutboundMessage.attempted_at >= self._now - quota.WINDOW,
+            )
+        )
+        if oldest is None:
+            return self._now + timedelta(minutes=15)
+        return max(oldest + quota.WINDOW, self._now + timedelta(minutes=1))
+
+
+def retry_delay(error: SendError, attempts: int) -> float:
+    """Seconds before trying again: Twilio's Retry-After, else exponential backoff."""
+    backoff = min(3600.0, 2.0 ** max(0, attempts - 1))
+    if error.failure is Failure.SLOW_DOWN:
+        backoff = min(3600.0, 60.0 * 2 ** max(0, attempts - 1))
+    return max(error.retry_after or 0.0, backoff)
+
+
+def _finish(row: OutboundMessage, state: DeliveryState, now: datetime, *, reason: str) -> None:
+    row.state = state.value
+    row.reason = reason
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.updated_at = now
+
+
+def record_sent(session: Session, delivery_id: int, sid: str, now: datetime) -> bool:
+    """The message exists at Twilio: the row is SENT with its sid, unless already further on.
+
+    Not conditional on the lease: whoever learns the sid records it, since the message exists.
+    """
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == delivery_id,
+            OutboundMessage.twilio_sid.is_(None),
+            OutboundMessage.state.in_(UNFINISHED),
+        )
+        .values(
+            state=DeliveryState.SENT.value,
+            twilio_sid=sid,
+            sent_at=now,
+            reason=None,
+            error_code=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- the worker's job ------------------------------------------------------------------------
+
+_dispatchers: dict[int, Dispatcher] = {}
+_dispatchers_lock = threading.Lock()
+
+
+def dispatcher_for(services: WorkerServices) -> Dispatcher:
+    """The process's dispatcher for these services (made on first use)."""
+    with _dispatchers_lock:
+        found = _dispatchers.get(id(services))
+        if found is None:
+            progress = TerminalProgress() if sys.stderr.isatty() else None
+            found = Dispatcher(
+                services.settings, services.database, services.clock, progress=progress
+            )
+            _dispatchers[id(services)] = found
+            log.info(
+                "dispatcher %s: %s transport, %d/s, %d in flight",
+                found.owner,
+                found.transport.name,
+                services.settings.send_rate_per_second,
+                found.concurrency,
+            )
+        return found
+
+
+@periodic("dispatch", 1)
+def dispatch_job(services: WorkerServices) -> None:
+    dispatcher_for(services).drain()
