@@ -170,6 +170,10 @@ def _author(session: Session, broadcast: Broadcast) -> Member | None:
     return session.get(Member, broadcast.author_id) if broadcast.author_id is not None else None
 
 
+def author_name(session: Session, broadcast: Broadcast) -> str:
+    return display_name(_author(session, broadcast), broadcast.author)
+
+
 def _broadcast_data(broadcast: Broadcast, **extra: Any) -> dict[str, Any]:
     return {
         "id": broadcast.id,

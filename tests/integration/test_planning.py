@@ -18,6 +18,7 @@ from broadcasts.models import (
     Broadcast,
     BroadcastState,
     Member,
+    Membership,
     OutboundMessage,
     Role,
 )
@@ -69,7 +70,7 @@ def build_tree(database: Database, clock: FixedClock) -> Tree:
         session.add(no_phone)
         session.flush()
         kubu = membership.group_by_code(session, "KUBURAYA")
-        session.add(membership.Membership(member=no_phone, group=kubu))
+        session.add(Membership(member=no_phone, group=kubu))
     pontianak = {phone(n) for n in (1, 2, 3, 6, 7)} | {COORDINATOR, EDITOR_PONTIANAK, BOTH_CITIES}
     kalbar = pontianak | {phone(4), phone(5), EDITOR_KALBAR}
     return Tree(

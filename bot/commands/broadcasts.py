@@ -1,0 +1,198 @@
+"""Broadcasts by chat: propose (SIARKAN), approve (SETUJUI), reject (TOLAK), the queue (ANTRIAN),
+delivery counts (STATUS) and cancelling (BATAL). The rules live in `broadcasts.editorial`."""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands.conversation import Conversation
+from bot.commands.registry import Reply, chat_commands
+from broadcasts import editorial, membership, planning, quota
+from broadcasts.editorial import EditorialError, member_actor
+from broadcasts.membership import MembershipError
+from broadcasts.models import Broadcast, BroadcastState, Role
+
+_ID = re.compile(r"#?(\d{1,10})", re.ASCII)
+QUEUE_SHOWN = 10
+
+
+def parse_id(word: str) -> int | None:
+    """A broadcast id as people write it: `12` or `#12`."""
+    found = _ID.fullmatch(word.strip())
+    return int(found.group(1)) if found else None
+
+
+def usage(command: str) -> Reply:
+    return Reply("broadcast_usage", {"command": command})
+
+
+def refused(error: EditorialError) -> Reply:
+    return Reply("editorial_error", {"key": error.key, **error.data})
+
+
+def _id_and_rest(args: str) -> tuple[int | None, str]:
+    parts = args.split(maxsplit=1)
+    if not parts:
+        return None, ""
+    return parse_id(parts[0]), parts[1] if len(parts) > 1 else ""
+
+
+@chat_commands.command(
+    "SIARKAN", english=("BROADCAST",), role=Role.COORDINATOR, help="help_siarkan"
+)
+def propose(conversation: Conversation, args: str) -> Reply:
+    parts = args.split(maxsplit=1)
+    if len(parts) < 2:
+        return usage("siarkan")
+    code, text = parts
+    session, member, now = conversation.session, conversation.member, conversation.now
+    try:
+        group = membership.group_by_code(session, code)
+        broadcast = editorial.propose(
+            session,
+            group=group,
+            author=member_actor(member),
+            author_member=member,
+            body=text,
+            language=conversation.language,
+            now=now,
+        )
+    except MembershipError as error:
+        return Reply(f"error_{error.key}", dict(error.data))
+    except EditorialError as error:
+        return refused(error)
+    audience = planning.audience_size(session, group.id)
+    remaining = quota.remaining_today(session, conversation.settings.whatsapp_daily_limit, now)
+    return Reply(
+        "broadcast_proposed",
+        {
+            "id": broadcast.id,
+            "code": group.code,
+            "group": group.name,
+            "preview": editorial.preview(broadcast.body),
+            "audience": audience,
+            "remaining": remaining,
+            "over_quota": audience > remaining,
+            "editors": len(editorial.reviewers(session, group, exclude=member)),
+        },
+    )
+
+
+@chat_commands.command("SETUJUI", english=("APPROVE",), role=Role.EDITOR, help="help_setujui")
+def approve(conversation: Conversation, args: str) -> Reply:
+    broadcast_id, _ = _id_and_rest(args)
+    if broadcast_id is None:
+        return usage("setujui")
+    member = conversation.member
+    try:
+        broadcast = editorial.approve(
+            conversation.session,
+            broadcast_id,
+            editor=member,
+            actor=member_actor(member),
+            now=conversation.now,
+        )
+    except EditorialError as error:
+        return refused(error)
+    planned = sum(editorial.delivery_counts(conversation.session, broadcast.id).values())
+    return Reply(
+        "broadcast_approved",
+        {
+            "id": broadcast.id,
+            "code": broadcast.group.code,
+            "planned": planned,
+            "sending": broadcast.state != BroadcastState.APPROVED.value,
+            "scheduled": editorial.local_time(broadcast, broadcast.scheduled_at),
+        },
+    )
+
+
+@chat_commands.command("TOLAK", english=("REJECT",), role=Role.EDITOR, help="help_tolak")
+def reject(conversation: Conversation, args: str) -> Reply:
+    broadcast_id, reason = _id_and_rest(args)
+    if broadcast_id is None or not reason.strip():
+        return usage("tolak")
+    member = conversation.member
+    try:
+        broadcast = editorial.reject(
+            conversation.session,
+            broadcast_id,
+            editor=member,
+            actor=member_actor(member),
+            reason=reason,
+            now=conversation.now,
+        )
+    except EditorialError as error:
+        return refused(error)
+    told = broadcast.author_id is not None and broadcast.author_id != member.id
+    return Reply(
+        "broadcast_rejected",
+        {"id": broadcast.id, "reason": broadcast.rejected_reason, "told": told},
+    )
+
+
+def _queue_line(conversation: Conversation, broadcast: Broadcast) -> dict[str, object]:
+    return {
+        "id": broadcast.id,
+        "code": broadcast.group.code,
+        "author": editorial.author_name(conversation.session, broadcast),
+        "preview": editorial.preview(broadcast.body, 80),
+    }
+
+
+@chat_commands.command("ANTRIAN", english=("QUEUE",), role=Role.EDITOR, help="help_antrian")
+def queue(conversation: Conversation, args: str) -> Reply:
+    waiting = editorial.visible_queue(conversation.session, conversation.member)
+    return Reply(
+        "broadcast_queue",
+        {
+            "items": [_queue_line(conversation, b) for b in waiting[:QUEUE_SHOWN]],
+            "more": max(0, len(waiting) - QUEUE_SHOWN),
+        },
+    )
+
+
+def status_data(conversation: Conversation, broadcast: Broadcast) -> dict[str, object]:
+    counts = editorial.delivery_counts(conversation.session, broadcast.id)
+    return {
+        "id": broadcast.id,
+        "code": broadcast.group.code,
+        "state": broadcast.state,
+        "counts": counts,
+        "in_flight": counts["sending"] + counts["unknown"],
+        "scheduled": editorial.local_time(broadcast, broadcast.scheduled_at),
+        "reason": broadcast.rejected_reason,
+    }
+
+
+@chat_commands.command("STATUS", role=Role.COORDINATOR, help="help_status")
+def status(conversation: Conversation, args: str) -> Reply:
+    broadcast_id, _ = _id_and_rest(args)
+    if broadcast_id is None:
+        return usage("status")
+    try:
+        broadcast = editorial.followed_broadcast(
+            conversation.session, broadcast_id, conversation.member
+        )
+    except EditorialError as error:
+        return refused(error)
+    return Reply("broadcast_status", status_data(conversation, broadcast))
+
+
+@chat_commands.command("BATAL", english=("CANCEL",), role=Role.COORDINATOR, help="help_batal")
+def cancel(conversation: Conversation, args: str) -> Reply:
+    broadcast_id, _ = _id_and_rest(args)
+    if broadcast_id is None:
+        return usage("batal")
+    member = conversation.member
+    try:
+        broadcast = editorial.cancel(
+            conversation.session,
+            broadcast_id,
+            actor=member_actor(member),
+            member=member,
+            now=conversation.now,
+        )
+    except EditorialError as error:
+        return refused(error)
+    return Reply("broadcast_cancelled", status_data(conversation, broadcast))

@@ -1,0 +1,44 @@
+"""LAPOR: a suspected hoax goes to the coordinators above the sender. CEK: what the library's
+approved clarifications say about some words."""
+
+from __future__ import annotations
+
+from bot.commands.broadcasts import refused, usage
+from bot.commands.conversation import Conversation
+from bot.commands.registry import Reply, chat_commands
+from broadcasts import hoax_reports, library
+from broadcasts.editorial import EditorialError, preview
+
+# Three answers of this length keep the reply inside one WhatsApp message.
+ANSWER_LENGTH = 400
+
+
+@chat_commands.command("LAPOR", english=("REPORT",), help="help_lapor")
+def report(conversation: Conversation, args: str) -> Reply:
+    if not args.strip():
+        return usage("lapor")
+    try:
+        stored, told = hoax_reports.report(
+            conversation.session,
+            conversation.member,
+            args,
+            now=conversation.now,
+            default_language=conversation.settings.bot_language,
+        )
+    except EditorialError as error:
+        return refused(error)
+    return Reply("report_received", {"id": stored.id, "told": told})
+
+
+@chat_commands.command("CEK", english=("CHECK",), help="help_cek")
+def check(conversation: Conversation, args: str) -> Reply:
+    if not library.search_words(args):
+        return usage("cek")
+    found = library.search_clarifications(
+        conversation.session, args, language=conversation.language
+    )
+    answers = [
+        {"title": c.title, "body": preview(c.body, ANSWER_LENGTH), "media_url": c.media_url}
+        for c in found
+    ]
+    return Reply("check_results", {"query": preview(args, 60), "answers": answers})
