@@ -107,7 +107,7 @@ VALID: dict[str, Any] = {
 
 def changed(path: str, value: Any) -> dict[str, Any]:
     """VALID with one field changed (None deletes it); path like "stages.1.end"."""
-    document: dict[str, Any] = yaml.safe_load(yaml.safe_dump(VALID))
+    document: Any = yaml.safe_load(yaml.safe_dump(VALID))
     *parents, last = path.split(".")
     target = document
     for part in parents:
@@ -116,7 +116,8 @@ def changed(path: str, value: Any) -> dict[str, Any]:
         del target[int(last) if last.isdigit() else last]
     else:
         target[int(last) if last.isdigit() else last] = value
-    return document
+    found: dict[str, Any] = document
+    return found
 
 
 def test_the_valid_example_parses() -> None:

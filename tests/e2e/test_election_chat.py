@@ -1,0 +1,186 @@
+"""Asking about election dates, as a member would in WhatsApp (signed webhook requests).
+
+The clock stands at 2024-02-04 02:00 UTC (Sunday morning in WIB): the campaign of Pemilu 2024,
+ten days before voting day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from broadcasts import membership
+from broadcasts.calendars import load_bundled
+from broadcasts.clock import FixedClock
+from broadcasts.database import Database
+from broadcasts.models import Role
+from tests.signing import SignedClient
+
+MEMBER = "+6281234567890"
+PAPUA = "+6281300000001"  # in a group on WIT (Asia/Jayapura)
+JAKARTA = "+6281300000002"  # in a group on WIB (Asia/Jakarta)
+WHATSAPP_LIMIT = 1500  # a reply stays well under WhatsApp's 4096 characters
+
+
+@pytest.fixture(autouse=True)
+def calendars(database: Database, clock: FixedClock) -> None:
+    with database.transaction() as session:
+        load_bundled(session, clock.now())
+
+
+def say(twilio: SignedClient, text: str, sender: str = MEMBER) -> str:
+    reply = twilio.say(sender, text)
+    assert 0 < len(reply) < WHATSAPP_LIMIT, reply
+    return reply
+
+
+def test_jadwal_gives_the_key_dates_of_the_next_election_the_indonesian_way(
+    twilio: SignedClient,
+) -> None:
+    reply = say(twilio, "JADWAL")
+    assert "*Jadwal Pemilu 2024*" in reply
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _10 hari lagi_" in reply
+    assert "Masa tenang: Minggu, 11 Februari 2024 – Selasa, 13 Februari 2024 — _7 hari lagi_" in (
+        reply
+    )
+    assert "Masa kampanye: Selasa, 28 November 2023 – Sabtu, 10 Februari 2024" in reply
+    assert "sedang berlangsung, berakhir 6 hari lagi" in reply
+    assert "Hari ini, Minggu, 4 Februari 2024 (WIB):" in reply and "Masa kampanye." in reply
+    assert "Sumber: PKPU 3/2022" in reply
+
+
+def test_dates_answers_in_english(twilio: SignedClient) -> None:
+    reply = say(twilio, "dates")
+    assert "*2024 General Election: key dates*" in reply
+    assert "Voting day: Wednesday, 14 February 2024 — _in 10 days_" in reply
+    assert "Source: PKPU 3/2022" in reply
+
+
+def test_jadwal_with_a_code_names_the_election_and_a_past_one_says_so(
+    twilio: SignedClient, clock: FixedClock
+) -> None:
+    reply = say(twilio, "JADWAL pilkada2024")
+    assert "*Jadwal Pilkada Serentak 2024*" in reply
+    assert "Pemungutan suara: Rabu, 27 November 2024 — _297 hari lagi_" in reply
+    assert "Sumber: PKPU 2/2024; Perpres 13/2025" in reply
+    assert "Pilkada Serentak 2024" in say(twilio, "/jadwal Pilkada 2024!")
+    clock.set(datetime(2024, 3, 1, 2, 0, tzinfo=UTC))
+    past = say(twilio, "JADWAL pemilu2024")
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _sudah lewat_" in past
+
+
+def test_an_unknown_election_code_gets_the_known_codes(twilio: SignedClient) -> None:
+    reply = say(twilio, "JADWAL pemilu2034")
+    assert "*pemilu2034*" in reply and "tidak ada di kalender" in reply
+    assert "pemilu2024, pilkada2024, pemilu2029" in reply
+    english = say(twilio, "STAGE nowhere")
+    assert "*nowhere* is not in our election calendar" in english
+    assert "Known codes: pemilu2024, pilkada2024, pemilu2029" in english
+
+
+def test_tahapan_gives_the_stages_in_progress_and_the_next(twilio: SignedClient) -> None:
+    reply = say(twilio, "TAHAPAN")
+    assert "*Tahapan Pemilu 2024* — Minggu, 4 Februari 2024 (WIB)" in reply
+    assert "Sedang berlangsung:" in reply
+    assert "Masa kampanye: Selasa, 28 November 2023 – Sabtu, 10 Februari 2024" in reply
+    assert "Berikutnya:\n• Masa tenang: Minggu, 11 Februari 2024" in reply
+    english = say(twilio, "STAGE pilkada2024")
+    assert "*2024 Regional Elections: stages*" in english
+    assert "No stage is in progress today." in english
+    assert "Next:\n• Independent-candidate support: Sunday, 5 May 2024" in english
+
+
+def test_questions_in_words_are_answered_in_the_language_asked(twilio: SignedClient) -> None:
+    reply = say(twilio, "kapan pencoblosan?")
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _10 hari lagi_" in reply
+    assert "Sumber: PKPU 3/2022" in reply
+    quiet = say(twilio, "kapan masa tenang pilkada 2024?")
+    assert "*Pilkada Serentak 2024*" in quiet
+    assert "Masa tenang: Minggu, 24 November 2024 – Selasa, 26 November 2024" in quiet
+    english = say(twilio, "when is voting day?")
+    assert "Voting day: Wednesday, 14 February 2024 — _in 10 days_" in english
+    assert "Source: PKPU 3/2022" in english
+    assert "Rabu, 14 Februari 2024" in say(twilio, "tanggal nyoblos")
+
+
+def test_an_election_not_yet_set_says_so_and_labels_provisional_dates(
+    twilio: SignedClient,
+) -> None:
+    reply = say(twilio, "hari H pemilu 2029")
+    assert "*Pemilu 2029*: jadwalnya belum ditetapkan KPU." in reply
+    assert "Perkiraan sementara, *belum resmi*:" in reply
+    assert "Pemungutan suara: Februari 2029 — _perkiraan, belum resmi_" in reply
+    assert "hari lagi" not in reply
+    english = say(twilio, "DATES pemilu2029")
+    assert "the dates have not been set by KPU yet" in english
+    assert "Voting day: February 2029 — _provisional, not official_" in english
+
+
+def test_after_the_last_decided_election_jadwal_points_at_the_one_not_yet_set(
+    twilio: SignedClient, clock: FixedClock
+) -> None:
+    clock.set(datetime(2025, 3, 1, 2, 0, tzinfo=UTC))
+    reply = say(twilio, "JADWAL")
+    assert "*Pemilu 2029*: jadwalnya belum ditetapkan KPU." in reply
+    assert "Putusan MK 135/PUU-XXII/2024" in reply
+    assert "belum ditetapkan KPU" in say(twilio, "kapan pencoblosan?")
+
+
+def test_an_unknown_stage_gets_a_helpful_reply(twilio: SignedClient) -> None:
+    reply = say(twilio, "kapan debat capres pemilu 2024?")
+    assert 'belum mengenali tahapan "debat capres" di *Pemilu 2024*' in reply
+    assert "Masa kampanye, Masa tenang, Pemungutan suara" in reply
+    assert "*TAHAPAN pemilu2024*" in reply
+    unknown = say(twilio, "kapan pemilu 2034?")
+    assert "*pemilu 2034* tidak ada di kalender" in unknown and "pemilu2029" in unknown
+
+
+def test_other_free_text_is_still_an_unknown_command(twilio: SignedClient) -> None:
+    assert "MENU" in say(twilio, "halo apa kabar")
+    assert "MENU" in say(twilio, "kampanye hitam itu hoaks")
+
+
+def test_today_follows_the_members_group_time_zone(
+    twilio: SignedClient, database: Database, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        membership.create_group(session, "PAPUA", "Bakohumas Papua", timezone="Asia/Jayapura")
+        membership.create_group(session, "DKI", "Bakohumas DKI", timezone="Asia/Jakarta")
+        membership.add_member(session, PAPUA, "PAPUA", role=Role.MEMBER)
+        membership.add_member(session, JAKARTA, "DKI", role=Role.MEMBER)
+    # 16:30 UTC: 23:30 on 13 February in Jakarta, already 01:30 on the 14th in Jayapura.
+    clock.set(datetime(2024, 2, 13, 16, 30, tzinfo=UTC))
+    jakarta = say(twilio, "JADWAL", JAKARTA)
+    papua = say(twilio, "JADWAL", PAPUA)
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _besok_" in jakarta
+    assert "Hari ini, Selasa, 13 Februari 2024 (WIB):" in jakarta
+    assert "Masa tenang.\n" in jakarta
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _hari ini_" in papua
+    assert "Hari ini, Rabu, 14 Februari 2024 (WIT):" in papua
+    assert "Pemungutan suara, Penghitungan suara" in papua
+    assert "Tidak ada tahapan" not in say(twilio, "TAHAPAN", PAPUA)
+    assert "Masa tenang: Minggu, 11 Februari 2024" in say(twilio, "TAHAPAN", JAKARTA)
+
+
+def test_a_member_who_chose_a_language_keeps_it_for_questions(twilio: SignedClient) -> None:
+    say(twilio, "BAHASA EN")
+    assert "Voting day: Wednesday, 14 February 2024" in say(twilio, "kapan pencoblosan?")
+
+
+def test_the_menu_lists_jadwal_and_tahapan(twilio: SignedClient) -> None:
+    menu = say(twilio, "MENU")
+    assert "*JADWAL*" in menu and "*TAHAPAN*" in menu
+    help_en = say(twilio, "HELP")
+    assert "*DATES*" in help_en and "*STAGE*" in help_en
+
+
+def test_without_calendars_loaded_the_bot_says_so(twilio: SignedClient, database: Database) -> None:
+    from sqlalchemy import delete
+
+    from broadcasts.models import Election as ElectionRow
+
+    with database.transaction() as session:
+        session.execute(delete(ElectionRow))
+    assert "belum dimuat" in say(twilio, "JADWAL")
+    assert "have not been loaded" in say(twilio, "STAGE")
