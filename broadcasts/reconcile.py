@@ -15,6 +15,7 @@ inside the rendered template otherwise).
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,8 +101,10 @@ class Reconciler:
             log_done(session, mark_done(session, self.clock.now()))
         return report
 
-    def _in_doubt(self, now: datetime) -> ColumnElement[bool]:
-        lease_over = OutboundMessage.lease_expires_at < now
+    def _in_doubt(self, now: datetime, dead: list[str]) -> ColumnElement[bool]:
+        lease_over = or_(
+            OutboundMessage.lease_expires_at < now, OutboundMessage.lease_owner.in_(dead)
+        )
         if self.database.is_sqlite:
             # One dispatcher per SQLite database: a lease another process holds is a dead one's.
             lease_over = or_(lease_over, OutboundMessage.lease_owner != self.owner)
@@ -121,7 +124,8 @@ class Reconciler:
         """Leases rows in doubt to this process (state unchanged) and says what to look for."""
         now = self.clock.now()
         with self.database.transaction() as session:
-            statement = select(OutboundMessage).where(self._in_doubt(now)).limit(limit)
+            dead = dead_owners(session, now)
+            statement = select(OutboundMessage).where(self._in_doubt(now, dead)).limit(limit)
             if self.database.is_postgresql:
                 statement = statement.with_for_update(skip_locked=True, of=OutboundMessage)
             rows = list(session.scalars(statement))
@@ -268,7 +272,42 @@ class Reconciler:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-@periodic("reconcile", 5)
+def owner_is_dead(owner: str) -> bool:
+    """True only when certain: the owner ran on this host and its process is gone.
+
+    A recycled pid looks alive, which is the safe mistake: that lease then simply expires.
+    """
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != PROCESS_OWNER.partition(":")[0] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner != PROCESS_OWNER
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def dead_owners(session: Session, now: datetime) -> list[str]:
+    """Owners of unexpired leases whose process is known to be gone (killed workers)."""
+    owners = session.scalars(
+        select(OutboundMessage.lease_owner)
+        .where(
+            OutboundMessage.state == DeliveryState.SENDING.value,
+            OutboundMessage.lease_expires_at >= now,
+            OutboundMessage.lease_owner.is_not(None),
+        )
+        .distinct()
+    )
+    return [owner for owner in owners if owner and owner_is_dead(owner)]
+
+
+@periodic("reconcile", 2)
 def reconcile_job(services: WorkerServices) -> None:
     dispatcher = dispatcher_for(services)
     report = Reconciler(

@@ -4,10 +4,17 @@ can make 100,000 recipients quickly), and what the tests read back."""
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import func, insert, literal, select
 
 from broadcasts.database import Database
 from broadcasts.models import (
@@ -20,6 +27,7 @@ from broadcasts.models import (
     UTCDateTime,
     WhatsAppTemplate,
 )
+from tests.fake_twilio import FakeTwilio
 
 _groups = itertools.count(1)
 _phones = itertools.count(1)
@@ -134,3 +142,86 @@ def broadcast_state(database: Database, broadcast_id: int) -> str:
         found = session.get(Broadcast, broadcast_id)
         assert found is not None
         return found.state
+
+
+# --- worker processes --------------------------------------------------------------------------
+
+HUMASBOT = Path(sys.executable).parent / "humasbot"
+
+
+def worker_environment(database: Database, fake: FakeTwilio, **extra: str) -> dict[str, str]:
+    """A worker's environment: this database and the fake Twilio, nothing from the caller's."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DATABASE_URL": database.url.render_as_string(hide_password=False),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:9",
+        "LOG_LEVEL": "WARNING",
+        **fake.environment(),
+        **extra,
+    }
+
+
+def start_worker(
+    environment: dict[str, str], workdir: Path, log_name: str
+) -> subprocess.Popen[bytes]:
+    """`humasbot worker` in its own directory (so no `.env` is read), logging to a file."""
+    with (workdir / log_name).open("ab") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            [str(HUMASBOT), "worker"],
+            cwd=workdir,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+    process.wait(timeout=30)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return predicate()
+
+
+def unfinished(database: Database) -> int:
+    with database.transaction() as session:
+        return (
+            session.scalar(
+                select(func.count()).where(
+                    OutboundMessage.state.in_(("queued", "sending", "unknown"))
+                )
+            )
+            or 0
+        )
+
+
+def exactly_once_problems(database: Database, fake: FakeTwilio) -> list[str]:
+    """Every row final; a sent row has exactly one message at the fake under its sid; a row
+    not sent has none (unless failed after creation) and a reason. Empty when all is well."""
+    problems = []
+    rows = deliveries(database)
+    for row in rows:
+        got = fake.sent_to(row.address)
+        if row.state in ("sent", "delivered", "read"):
+            if len(got) != 1 or got[0].sid != row.twilio_sid:
+                problems.append(f"{row.address}: {row.state} with {len(got)} messages")
+        elif row.state in ("failed", "skipped"):
+            if not row.reason:
+                problems.append(f"{row.address}: {row.state} without a reason")
+            if len(got) > 1:
+                problems.append(f"{row.address}: {row.state} with {len(got)} messages")
+        else:
+            problems.append(f"{row.address}: still {row.state}")
+    addresses = {row.address for row in rows}
+    strays = [to for to in fake.counts if to not in addresses]
+    problems.extend(f"{to}: message for no delivery" for to in strays)
+    return problems

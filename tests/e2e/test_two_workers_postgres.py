@@ -1,0 +1,69 @@
+"""Two `humasbot worker` processes on one PostgreSQL database share a broadcast: rows are
+claimed with FOR UPDATE SKIP LOCKED under leases, so each recipient gets one message."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from broadcasts.clock import SystemClock
+from broadcasts.database import Database
+from broadcasts.models import BroadcastState
+from tests.delivery_fixtures import (
+    broadcast_state,
+    exactly_once_problems,
+    seed_broadcast,
+    start_worker,
+    stop,
+    unfinished,
+    wait_until,
+    worker_environment,
+)
+from tests.fake_twilio import FakeTwilio
+
+pytestmark = pytest.mark.slow
+
+SENDERS = ("whatsapp:+14155238886", "whatsapp:+14155238887")
+
+
+@pytest.fixture
+def postgres(database: Database) -> Database:
+    if not database.is_postgresql:
+        pytest.skip("several workers need PostgreSQL; SQLite has a single dispatcher")
+    return database
+
+
+def test_two_workers_share_a_broadcast_and_send_nothing_twice(
+    postgres: Database, tmp_path: Path
+) -> None:
+    with FakeTwilio(latency=0.05) as fake:
+        broadcast_id = seed_broadcast(postgres, SystemClock().now(), 240)
+        fake.fail_after_create_next = 3  # a few outcomes unknown: reconciled, not resent
+        workers = [
+            start_worker(
+                worker_environment(
+                    postgres,
+                    fake,
+                    TWILIO_WHATSAPP_FROM=sender,
+                    SEND_RATE_PER_SECOND="60",
+                    DELIVERY_SETTLE_SECONDS="1",
+                ),
+                tmp_path,
+                f"worker{number}.log",
+            )
+            for number, sender in enumerate(SENDERS)
+        ]
+        try:
+            finished = wait_until(lambda: unfinished(postgres) == 0, timeout=60, every=0.2)
+        finally:
+            for worker in workers:
+                stop(worker)
+        logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("*.log"))
+        assert finished, logs[-3000:]
+        assert exactly_once_problems(postgres, fake) == []
+        assert fake.total() == 240
+        by_sender = Counter(message.sender for message in fake.messages)
+        assert set(by_sender) == set(SENDERS), by_sender  # both did part of the work
+        assert broadcast_state(postgres, broadcast_id) == BroadcastState.DONE.value
