@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing registers the commands on `main`.
-from bot.cli import elections, people, serve
+from bot.cli import delivery, elections, people, serve
 from bot.cli.base import main
 
-__all__ = ["elections", "main", "people", "serve"]
+__all__ = ["delivery", "elections", "main", "people", "serve"]
