@@ -44,6 +44,8 @@ class Snapshot:
 
 
 _Version = tuple[int, datetime | None]
+# Built once: this runs on every JADWAL, and building a statement costs as much as running it.
+_VERSION_QUERY = select(func.count(ElectionRow.id), func.max(ElectionRow.loaded_at))
 
 # Per database engine (tests use two at once), the version read and the calendars parsed for it.
 _cache: weakref.WeakKeyDictionary[Engine, tuple[_Version, Snapshot]] = weakref.WeakKeyDictionary()
@@ -104,9 +106,7 @@ def load_bundled(session: Session, now: datetime, directory: Path = ELECTIONS_DI
 def snapshot(session: Session) -> Snapshot:
     """The calendars, parsed once per change; costs one small query when nothing changed."""
     engine = session.get_bind()
-    count, latest = session.execute(
-        select(func.count(ElectionRow.id), func.max(ElectionRow.loaded_at))
-    ).one()
+    count, latest = session.execute(_VERSION_QUERY).one()
     version: _Version = (int(count), latest)
     cached = _cache.get(engine) if isinstance(engine, Engine) else None
     if cached is not None and cached[0] == version:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadcasts.calendars import bundled_files, read_calendar_file
-from broadcasts.elections import CalendarError, Election, parse_election
+from broadcasts.elections import CalendarError, Election, find_election, parse_election
 from broadcasts.questions import (
     bundled_vocabulary,
     election_named,
@@ -198,3 +200,36 @@ def test_very_long_text_is_read_whole(
     text = "kapan pencoblosan " * 300
     question = read_question(text, elections, TODAY)
     assert question is not None and [s.id for s in question.stages] == ["pemungutan-suara"]
+
+
+BUNDLED = tuple(sorted(map(read_calendar_file, bundled_files()), key=lambda e: e.year))
+VOCABULARY_WORDS = sorted(
+    " ".join(phrase)
+    for groups in (bundled_vocabulary().stages, bundled_vocabulary().families)
+    for by_language in groups.values()
+    for phrases in by_language.values()
+    for phrase in phrases
+)
+# Random text, and random text salted with the words the reader looks for.
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
+WORDY_TEXT = st.lists(
+    st.sampled_from([*VOCABULARY_WORDS, "kapan", "when", "2024", "2029", "?", "xyz"])
+    | st.text(max_size=8),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT | WORDY_TEXT, st.dates())
+def test_any_text_on_any_day_reads_without_error_into_a_consistent_question(
+    text: str, today: date
+) -> None:
+    question = read_question(text, BUNDLED, today)
+    if question is not None:
+        assert question.language in (None, "id", "en")
+        if question.election is None:
+            assert question.stages == ()
+        else:
+            assert all(s in question.election.stages for s in question.stages)
+    named = election_named(text, BUNDLED, today)
+    assert named is None or find_election(BUNDLED, named.code) is named
