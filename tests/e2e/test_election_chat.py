@@ -91,6 +91,19 @@ def test_tahapan_gives_the_stages_in_progress_and_the_next(twilio: SignedClient)
     assert "Next:\n• Independent-candidate support: Sunday, 5 May 2024" in english
 
 
+def test_tahapan_of_an_election_that_is_over_or_on_its_last_stage(
+    twilio: SignedClient, clock: FixedClock
+) -> None:
+    clock.set(datetime(2025, 2, 20, 2, 0, tzinfo=UTC))
+    last = say(twilio, "TAHAPAN pilkada2024")
+    assert "• Pelantikan serentak kepala daerah: Kamis, 20 Februari 2025 — _hari ini_" in last
+    assert "Tidak ada tahapan lain sesudahnya." in last
+    assert "Sumber: Perpres 13/2025" in last
+    clock.set(datetime(2025, 6, 1, 2, 0, tzinfo=UTC))
+    assert "Every stage of the 2024 Regional Elections is over." in say(twilio, "STAGE pilkada2024")
+    assert "Semua tahapan Pemilu 2024 sudah selesai." in say(twilio, "TAHAPAN pemilu2024")
+
+
 def test_questions_in_words_are_answered_in_the_language_asked(twilio: SignedClient) -> None:
     reply = say(twilio, "kapan pencoblosan?")
     assert "Pemungutan suara: Rabu, 14 Februari 2024 — _10 hari lagi_" in reply
