@@ -37,12 +37,13 @@ def create_app(
         settings, database or Database(settings.database_url), clock or SystemClock()
     )
 
-    from bot import calendar_feed, health, status_callbacks, twilio_webhooks
+    from bot import calendar_feed, calendar_ics, health, status_callbacks, twilio_webhooks
 
     app.register_blueprint(twilio_webhooks.blueprint)
     app.register_blueprint(status_callbacks.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(calendar_feed.blueprint)
+    app.register_blueprint(calendar_ics.blueprint)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[dict[str, object], int]:

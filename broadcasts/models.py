@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -302,3 +302,175 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(32))  # "broadcast", "content", …
     subject_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- Editorial calendar: entries, campaigns, guards, and the occurrences they produce ---------
+
+
+class EntryRule(enum.StrEnum):
+    ONCE = "once"  # a local date and time
+    RECURRING = "recurring"  # an RFC 5545 RRULE from a local start date
+    ANCHORED = "anchored"  # days from an election stage's first or last day
+
+
+class CampaignState(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class OccurrenceState(enum.StrEnum):
+    PROPOSED = "proposed"  # a broadcast was made for it
+    MISSED = "missed"  # the worker was down past the grace; coordinators were told
+    SKIPPED = "skipped"  # held by a blackout window (a recurring occurrence)
+
+
+class Campaign(Base):
+    """A named series of calendar entries, paused, resumed or cancelled as one."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default=CampaignState.ACTIVE.value)
+    source: Mapped[str | None] = mapped_column(String(500))  # the YAML file it came from
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+
+class CalendarEntry(Base):
+    """What to send and when, as a rule on each target group's own wall clock."""
+
+    __tablename__ = "calendar_entries"
+    __table_args__ = (UniqueConstraint("campaign_id", "slug", name="uq_calendar_entry_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str | None] = mapped_column(String(64))  # its key within the campaign file
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)  # None: the library content's body
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"))
+    media_url: Mapped[str | None] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(16), default=ContentKind.LITERACY.value)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rule: Mapped[str] = mapped_column(String(16))  # EntryRule
+    local_time: Mapped[time]
+    starts_on: Mapped[date | None]  # once: the day; recurring: DTSTART's day
+    rrule: Mapped[str | None] = mapped_column(String(500))
+    anchor_election: Mapped[str | None] = mapped_column(String(32))
+    anchor_stage: Mapped[str | None] = mapped_column(String(64))  # stage id, or "kind:<kind>"
+    anchor_day: Mapped[str | None] = mapped_column(String(8))  # "first" or "last"
+    offset_days: Mapped[int | None]
+    during_quiet_hours: Mapped[bool] = mapped_column(default=False)
+    cancelled_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign | None] = relationship()
+    targets: Mapped[list[CalendarTarget]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan"
+    )
+
+
+class CalendarTarget(Base):
+    """One entry for one group, with its next due time worked out ahead (guards applied).
+
+    The worker's scan reads only `next_due_at` (indexed); whatever changes when an entry falls
+    (a new election calendar, a blackout, quiet hours, a pause) recomputes it.
+    """
+
+    __tablename__ = "calendar_targets"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "group_id", name="uq_calendar_target"),
+        Index("ix_calendar_targets_due", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("calendar_entries.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    next_due_at: Mapped[datetime | None]  # None: nothing to do until something changes
+    next_key: Mapped[str | None] = mapped_column(String(32))
+    cursor_key: Mapped[str | None] = mapped_column(String(32))  # the last occurrence handled
+    not_before: Mapped[datetime]  # occurrences landing earlier are not sent (added, resumed)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[CalendarEntry] = relationship(back_populates="targets")
+    group: Mapped[Group] = relationship()
+
+
+class CalendarOccurrence(Base):
+    """Each occurrence handled, once: the unique key makes a second broadcast impossible."""
+
+    __tablename__ = "calendar_occurrences"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "group_id", "occurrence_key", name="uq_calendar_occurrence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("calendar_entries.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    occurrence_key: Mapped[str] = mapped_column(String(32))
+    nominal_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # OccurrenceState
+    reason: Mapped[str | None] = mapped_column(Text)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupQuietHours(Base):
+    """A group's own quiet hours; a group without a row has the default (21:00–06:00)."""
+
+    __tablename__ = "group_quiet_hours"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    starts: Mapped[time | None]  # both None: no quiet hours
+    ends: Mapped[time | None]
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Blackout(Base):
+    """Content with any of `tags` is held during whole local days, or an election stage."""
+
+    __tablename__ = "calendar_blackouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_id: Mapped[int | None] = mapped_column(  # None: every group; else it and those below
+        ForeignKey("groups.id", ondelete="CASCADE")
+    )
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    election_code: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(64))  # stage id, or "kind:<kind>"
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group: Mapped[Group | None] = relationship()
+
+
+class CalendarAnchorBasis(Base):
+    """The stage dates of an election that the targets were last computed from.
+
+    The worker compares it with the loaded calendars each tick: when an admin loads new official
+    dates, every anchored entry of that election is recomputed, with no edit.
+    """
+
+    __tablename__ = "calendar_anchor_basis"
+
+    election_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)

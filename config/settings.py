@@ -39,6 +39,8 @@ class Settings:
     # How long after an attempt with an unknown outcome Twilio's message list is trusted to
     # show the message if it exists; only then may the delivery be sent again.
     delivery_settle_seconds: float = 30.0
+    # A calendar send found later than this (the worker was down) is marked missed, not sent.
+    calendar_misfire_grace_hours: int = 6
     log_level: str = "INFO"
 
     @property
@@ -66,6 +68,8 @@ class Settings:
             raise SettingsError("SEND_RATE_PER_SECOND must be at least 1")
         if self.whatsapp_daily_limit < 1:
             raise SettingsError("WHATSAPP_DAILY_LIMIT must be at least 1")
+        if self.calendar_misfire_grace_hours < 0:
+            raise SettingsError("CALENDAR_MISFIRE_GRACE_HOURS must not be negative")
         return self
 
 
@@ -118,6 +122,9 @@ def load_settings(
         whatsapp_daily_limit=_int("WHATSAPP_DAILY_LIMIT", text("WHATSAPP_DAILY_LIMIT") or "1000"),
         delivery_settle_seconds=_seconds(
             "DELIVERY_SETTLE_SECONDS", text("DELIVERY_SETTLE_SECONDS") or "30"
+        ),
+        calendar_misfire_grace_hours=_int(
+            "CALENDAR_MISFIRE_GRACE_HOURS", text("CALENDAR_MISFIRE_GRACE_HOURS") or "6"
         ),
         log_level=(text("LOG_LEVEL") or defaults.log_level).upper(),
     ).validate()

@@ -1,0 +1,601 @@
+"""The editorial calendar on the command line: scheduling a broadcast, calendar entries,
+campaigns, blackout windows, quiet hours, the agenda and the group's calendar link.
+
+Times are given on the group's own wall clock (09:00 in Pontianak is WIB, in Balikpapan WITA).
+Errors are the bot's own words (`calendar_error.txt`, in English here) and change nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from bot.calendar_ics import feed_url
+from bot.cli.base import Context, main, pass_context
+from bot.cli.content import admin_actor, broadcast
+from bot.cli.people import fail, group
+from broadcasts import scheduling
+from broadcasts.calendars import all_elections, load_bundled
+from broadcasts.editorial_calendar import agenda, blackouts, campaigns, entries, quiet_hours, stages
+from broadcasts.editorial_calendar import scan as _scan  # registers the worker's scan
+from broadcasts.editorial_calendar.context import CalendarContext
+from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.editorial_calendar.guards import QuietHours
+from broadcasts.editorial_calendar.rules import Rule, parse_time
+from broadcasts.editorial_calendar.timeline import WAITING_NO_DATE
+from broadcasts.membership import MembershipError, group_by_code
+from broadcasts.models import Blackout, CalendarEntry, CampaignState, ContentKind, Group
+from broadcasts.phrasebook import render
+from broadcasts.schema import upgrade
+from config.settings import SUPPORTED_LANGUAGES
+
+_ = _scan
+_MAX_ID = 2**31 - 1
+
+
+def calendar_message(error: CalendarError) -> str:
+    """The CLI speaks English to operators, in the words the bot uses in chat."""
+    return render("calendar_error", "en", key=error.key, **error.data).replace("*", "")
+
+
+@contextmanager
+def calendar_transaction(context: Context) -> Iterator[Session]:
+    """A transaction whose calendar errors end the command with exit 1 and change nothing."""
+    upgrade(context.database)
+    try:
+        with context.database.transaction() as session:
+            # Anchors need the election calendars, even before the first `humasbot run`.
+            load_bundled(session, context.clock.now())
+            yield session
+    except CalendarError as error:
+        raise fail(calendar_message(error) + "\nNothing was changed.") from error
+
+
+def console() -> Console:
+    """Wide enough for the agenda's columns even when output is not a terminal."""
+    return Console(width=shutil.get_terminal_size((160, 40)).columns, highlight=False)
+
+
+def when_text(moment: datetime | None) -> str:
+    return f"{moment:%a %Y-%m-%d %H:%M} {moment.tzname()}" if moment is not None else "—"
+
+
+def _tags(text: str) -> list[str]:
+    return [tag for tag in (t.strip() for t in text.split(",")) if tag]
+
+
+def _checked_id(value: int, what: str) -> int:
+    if not 0 < value <= _MAX_ID:
+        raise fail(f"there is no {what} #{value}")
+    return value
+
+
+# --- humasbot broadcast schedule ------------------------------------------------------------
+
+
+@broadcast.command("schedule")
+@click.argument("broadcast_id", type=int)
+@click.argument("day", metavar="DATE")
+@click.argument("at", metavar="TIME")
+@click.option("--by", "scheduler", default="cli", show_default=True, help="Who schedules it.")
+@pass_context
+def broadcast_schedule(
+    context: Context, broadcast_id: int, day: str, at: str, scheduler: str
+) -> None:
+    """Set or move the send time of a broadcast not yet sent: DATE (YYYY-MM-DD) and TIME (HH:MM)
+    in its group's local time. Approval is still required."""
+    actor = admin_actor(scheduler)
+    with calendar_transaction(context) as session:
+        done = scheduling.schedule(
+            session, broadcast_id, day, at, actor=actor, member=None, now=context.clock.now()
+        )
+        moved = f" (was {when_text(done.previous)})" if done.previous else ""
+        click.echo(f"broadcast #{broadcast_id} scheduled for {when_text(done.local)}{moved}")
+        if done.pending:
+            click.echo("it still waits for an editor's approval; approved later, it goes at once")
+
+
+# --- humasbot calendar ----------------------------------------------------------------------
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The editorial calendar: one-off, recurring and election-anchored sends."""
+
+
+def _rule(
+    session: Session,
+    *,
+    on: str | None,
+    at: str | None,
+    daily: bool,
+    weekly: str | None,
+    monthly: int | None,
+    rrule: str | None,
+    starts: str | None,
+    until: str | None,
+    every: int,
+    anchor: str | None,
+    election: str | None,
+    first_zone_today: date,
+) -> Rule:
+    chosen = [
+        name
+        for name, given in (
+            ("--on", on is not None),
+            ("--daily", daily),
+            ("--weekly", weekly is not None),
+            ("--monthly", monthly is not None),
+            ("--rrule", rrule is not None),
+            ("--anchor", anchor is not None),
+        )
+        if given
+    ]
+    if len(chosen) != 1:
+        raise fail("say when with one of --on, --daily, --weekly, --monthly, --rrule, --anchor")
+    if anchor is not None:
+        elections = stages.by_code(all_elections(session))
+        return entries.anchored(anchor, elections, election=election, at=at)
+    if at is None:
+        raise fail("--time HH:MM is required")
+    if on is not None:
+        return entries.once(on, at)
+    frequency = "daily" if daily else "weekly" if weekly is not None else None
+    frequency = "monthly" if monthly is not None else frequency
+    return entries.recurring(
+        at,
+        starts_on=starts or first_zone_today.isoformat(),
+        rrule=rrule,
+        frequency=frequency,
+        weekdays=_tags(weekly or ""),
+        month_day=monthly,
+        interval=every,
+        until=until,
+    )
+
+
+@calendar_group.command("add")
+@click.option("--group", "groups", multiple=True, required=True, help="A group code (repeatable).")
+@click.option("--title", default="", help="How the entry is listed (default: its first words).")
+@click.option("--body", help="The text to send; it waits for an editor's approval each time.")
+@click.option("--content", "content_id", type=int, help="A library item (approved: sent as is).")
+@click.option("--media-url", help="A public http(s) link to an image, video or PDF.")
+@click.option("--tags", default="", help="Comma-separated, e.g. kampanye,pemilu2029")
+@click.option("--language", type=click.Choice(SUPPORTED_LANGUAGES), default="id", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in ContentKind]),
+    default=ContentKind.LITERACY.value,
+    show_default=True,
+)
+@click.option("--on", "on", metavar="DATE", help="One-off: on this day (YYYY-MM-DD).")
+@click.option("--time", "at", metavar="HH:MM", help="Local time of day in each group.")
+@click.option("--daily", is_flag=True, help="Recurring: every day.")
+@click.option("--weekly", metavar="DAYS", help="Recurring: on these days, e.g. mo,th or senin")
+@click.option("--monthly", type=int, metavar="DAY", help="Recurring: on this day (-1: the last).")
+@click.option("--rrule", help="Recurring: an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=FR")
+@click.option("--every", default=1, show_default=True, help="Recurring: every N days/weeks/months.")
+@click.option("--from", "starts", metavar="DATE", help="Recurring: the first day (default today).")
+@click.option("--until", metavar="DATE", help="Recurring: the last day (inclusive).")
+@click.option("--anchor", help='Anchored: e.g. "H-7 pemungutan suara", "first day of masa tenang"')
+@click.option("--election", help="Anchored: the election code, e.g. pemilu2029.")
+@click.option("--during-quiet-hours", is_flag=True, help="May land in the groups' quiet hours.")
+@click.option("--campaign", "campaign_name", help="Add it to this campaign.")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def calendar_add(
+    context: Context,
+    groups: Sequence[str],
+    title: str,
+    body: str | None,
+    content_id: int | None,
+    media_url: str | None,
+    tags: str,
+    language: str,
+    kind: str,
+    on: str | None,
+    at: str | None,
+    daily: bool,
+    weekly: str | None,
+    monthly: int | None,
+    rrule: str | None,
+    every: int,
+    starts: str | None,
+    until: str | None,
+    anchor: str | None,
+    election: str | None,
+    during_quiet_hours: bool,
+    campaign_name: str | None,
+    author: str,
+) -> None:
+    """Add a calendar entry: one-off (--on), recurring (--daily/--weekly/--monthly/--rrule) or
+    anchored to an election stage (--anchor)."""
+    actor = admin_actor(author)
+    now = context.clock.now()
+    with calendar_transaction(context) as session:
+        calendar_context = CalendarContext.load(session)
+        first = entries.groups_named(session, groups)[0]
+        rule = _rule(
+            session,
+            on=on,
+            at=at,
+            daily=daily,
+            weekly=weekly,
+            monthly=monthly,
+            rrule=rrule,
+            starts=starts,
+            until=until,
+            every=every,
+            anchor=anchor,
+            election=election,
+            first_zone_today=now.astimezone(calendar_context.zone(first.id)).date(),
+        )
+        campaign = campaigns.campaign_named(session, campaign_name) if campaign_name else None
+        if campaign is not None and campaign.state == CampaignState.CANCELLED.value:
+            raise CalendarError("campaign_cancelled", name=campaign.name)
+        spec = entries.EntrySpec(
+            title=title,
+            rule=rule,
+            groups=list(groups),
+            body=body,
+            content_id=content_id,
+            media_url=media_url,
+            kind=kind,
+            language=language,
+            tags=_tags(tags),
+            during_quiet_hours=during_quiet_hours,
+        )
+        entry = entries.add_entry(
+            session, spec, actor=actor, now=now, campaign=campaign, context=calendar_context
+        )
+        click.echo(f"calendar entry #{entry.id} added: {entry.title}")
+        _echo_next(session, entry, now)
+
+
+def _echo_next(session: Session, entry: CalendarEntry, now: datetime) -> None:
+    calendar_context = CalendarContext.load(session)
+    for target in entry.targets:
+        group_info = calendar_context.group(target.group_id)
+        if target.next_due_at is not None:
+            local = target.next_due_at.astimezone(group_info.zone)
+            click.echo(f"  {group_info.code}: next send {when_text(local)}")
+            continue
+        items = agenda.coming(
+            session, now, days=1, group_ids=[target.group_id], context=calendar_context
+        )
+        waiting = [i for i in items if i.entry_id == entry.id and i.waiting]
+        reason = agenda.explain(waiting[0], "en", calendar_context) if waiting else []
+        click.echo(f"  {group_info.code}: {reason[0] if reason else 'nothing more to send'}")
+
+
+@calendar_group.command("list")
+@click.option("--group", "group_code", help="Only this group (and not the groups below it).")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
+@pass_context
+def calendar_list(context: Context, group_code: str | None, days: int) -> None:
+    """The coming sends, with why a send was moved, held or is waiting."""
+    now = context.clock.now()
+    with calendar_transaction(context) as session:
+        group_ids = None
+        if group_code:
+            group_ids = [_group(session, group_code).id]
+        calendar_context = CalendarContext.load(session)
+        items = agenda.coming(
+            session, now, days=days, group_ids=group_ids, context=calendar_context
+        )
+        if not items:
+            click.echo(f"nothing to send in the next {days} days")
+            return
+        console().print(_agenda_table(items, calendar_context, f"the next {days} days"))
+
+
+def _group(session: Session, code: str) -> Group:
+    try:
+        return group_by_code(session, code)
+    except MembershipError as error:
+        raise CalendarError("unknown_group", code=code.strip().upper()) from error
+
+
+def _agenda_table(
+    items: Sequence[agenda.AgendaItem], calendar_context: CalendarContext, title: str
+) -> Table:
+    table = Table(title=f"Coming sends: {title}", title_justify="left")
+    for column in ("when (local)", "group", "what", "from", "status", "why"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        source = (
+            f"broadcast #{item.broadcast_id}"
+            if item.broadcast_id is not None
+            else f"{item.campaign or 'entry'} #{item.entry_id}"
+        )
+        why = "; ".join(agenda.explain(item, "en", calendar_context))
+        table.add_row(when_text(item.local), item.group.code, item.title, source, item.status, why)
+    return table
+
+
+@calendar_group.command("cancel")
+@click.argument("entry_id", type=int)
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def calendar_cancel(context: Context, entry_id: int, author: str) -> None:
+    """Stop a calendar entry for good (what it already proposed stays with the editors)."""
+    actor = admin_actor(author)
+    with calendar_transaction(context) as session:
+        entries.cancel_entry(
+            session, _checked_id(entry_id, "calendar entry"), actor=actor, now=context.clock.now()
+        )
+    click.echo(f"calendar entry #{entry_id} cancelled")
+
+
+@calendar_group.command("link")
+@click.argument("group_code", metavar="GROUP")
+@pass_context
+def calendar_link(context: Context, group_code: str) -> None:
+    """The group's calendar as an iCalendar link to subscribe to (keep it private)."""
+    with calendar_transaction(context) as session:
+        code = _group_code(session, group_code)
+    if not context.settings.secret_key:
+        click.echo("warning: SECRET_KEY is not set; this link changes once it is", err=True)
+    click.echo(feed_url(context.settings, code))
+
+
+def _group_code(session: Session, code: str) -> str:
+    try:
+        return group_by_code(session, code).code
+    except MembershipError as error:
+        raise CalendarError("unknown_group", code=code.strip().upper()) from error
+
+
+# --- humasbot campaign ----------------------------------------------------------------------
+
+
+@main.group("campaign")
+def campaign_group() -> None:
+    """Campaigns: named series of calendar entries (config/campaigns/*.yaml)."""
+
+
+@campaign_group.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def campaign_load(context: Context, file: Path, author: str) -> None:
+    """Load (or reload) a campaign from a YAML FILE; all of it, or nothing."""
+    actor = admin_actor(author)
+    with calendar_transaction(context) as session:
+        summary = campaigns.load_file(session, file, actor=actor, now=context.clock.now())
+        name, title = summary.campaign.name, summary.campaign.title
+    click.echo(
+        f"campaign {name} ({title}): {summary.added} entries added, {summary.updated} updated, "
+        f"{summary.removed} removed"
+    )
+    if summary.waiting:
+        click.echo(f"{summary.waiting} entries wait for official stage dates")
+    if summary.passed:
+        click.echo(f"{summary.passed} entries are already past and will not be sent")
+
+
+@campaign_group.command("create")
+@click.argument("name")
+@click.option("--title", required=True)
+@click.option("--description")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def campaign_create(
+    context: Context, name: str, title: str, description: str | None, author: str
+) -> None:
+    """An empty campaign; add entries with `calendar add --campaign NAME`."""
+    actor = admin_actor(author)
+    with calendar_transaction(context) as session:
+        created = campaigns.create(
+            session, name, title, description=description, actor=actor, now=context.clock.now()
+        )
+        click.echo(f"campaign {created.name} created")
+
+
+def _campaign_action(context: Context, name: str, author: str, action: str) -> None:
+    actor = admin_actor(author)
+    now = context.clock.now()
+    with calendar_transaction(context) as session:
+        if action == "pause":
+            campaigns.pause(session, name, actor=actor, now=now)
+            click.echo(f"campaign {name} paused: nothing goes out until it is resumed")
+        elif action == "resume":
+            campaigns.resume(session, name, actor=actor, now=now)
+            click.echo(f"campaign {name} resumed: sends from now on (missed ones are not sent)")
+        else:
+            _, stopped = campaigns.cancel(session, name, actor=actor, now=now)
+            click.echo(f"campaign {name} cancelled; {stopped} open broadcasts cancelled with it")
+
+
+@campaign_group.command("pause")
+@click.argument("name")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def campaign_pause(context: Context, name: str, author: str) -> None:
+    """Hold every entry of the campaign until it is resumed."""
+    _campaign_action(context, name, author, "pause")
+
+
+@campaign_group.command("resume")
+@click.argument("name")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def campaign_resume(context: Context, name: str, author: str) -> None:
+    """Send again from now on (what fell due while paused is not sent)."""
+    _campaign_action(context, name, author, "resume")
+
+
+@campaign_group.command("cancel")
+@click.argument("name")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def campaign_cancel(context: Context, name: str, author: str) -> None:
+    """Stop the campaign for good, with its broadcasts not yet finished."""
+    _campaign_action(context, name, author, "cancel")
+
+
+@campaign_group.command("next")
+@click.argument("name")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--days", default=366, show_default=True, type=click.IntRange(1, 3660))
+@pass_context
+def campaign_next(context: Context, name: str, count: int, days: int) -> None:
+    """What the campaign will send next, and what waits for a stage's date."""
+    with calendar_transaction(context) as session:
+        campaign = campaigns.campaign_named(session, name)
+        calendar_context = CalendarContext.load(session)
+        items = agenda.coming(
+            session,
+            context.clock.now(),
+            days=days,
+            campaign_id=campaign.id,
+            context=calendar_context,
+        )
+        timed = [item for item in items if item.when is not None][:count]
+        waiting = [item for item in items if item.when is None]
+        click.echo(f"campaign {campaign.name} ({campaign.title}): {campaign.state}")
+        if not timed and not waiting:
+            click.echo("nothing more to send")
+            return
+        shown = timed + waiting
+        console().print(_agenda_table(shown, calendar_context, f"campaign {campaign.name}"))
+        undated = sum(1 for item in waiting if item.waiting == WAITING_NO_DATE)
+        if undated:
+            click.echo(f"{undated} sends wait for official stage dates (belum ditetapkan KPU)")
+
+
+# --- humasbot blackout ----------------------------------------------------------------------
+
+
+@main.group("blackout")
+def blackout_group() -> None:
+    """Blackout windows: hold content with certain tags during a period."""
+
+
+@blackout_group.command("add")
+@click.argument("name")
+@click.option("--tags", required=True, help="Comma-separated tags of the content to hold.")
+@click.option("--from", "first", metavar="DATE", help="The first day held (YYYY-MM-DD).")
+@click.option("--to", "last", metavar="DATE", help="The last day held (inclusive).")
+@click.option("--stage", help='An election stage instead of dates, e.g. "masa tenang".')
+@click.option("--election", help="The stage's election, e.g. pemilu2029.")
+@click.option("--group", "group_code", help="Only this group and those below it (default: all).")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def blackout_add(
+    context: Context,
+    name: str,
+    tags: str,
+    first: str | None,
+    last: str | None,
+    stage: str | None,
+    election: str | None,
+    group_code: str | None,
+    author: str,
+) -> None:
+    """Hold content tagged with any of --tags from --from to --to, or during --stage."""
+    actor = admin_actor(author)
+    with calendar_transaction(context) as session:
+        added = blackouts.add_blackout(
+            session,
+            name,
+            _tags(tags),
+            group_code=group_code,
+            first=first,
+            last=last,
+            stage=stage,
+            election=election,
+            actor=actor,
+            now=context.clock.now(),
+        )
+        click.echo(f"blackout #{added.id} {added.name!r} added: {_blackout_period(added)}")
+
+
+def _blackout_period(blackout: Blackout) -> str:
+    if blackout.stage:
+        period = f"during {blackout.stage.removeprefix('kind:')} of {blackout.election_code}"
+    else:
+        period = f"{blackout.starts_on} to {blackout.ends_on}"
+    scope = f"group {blackout.group.code} and below" if blackout.group else "all groups"
+    return f"holds [{', '.join(blackout.tags)}] {period}, {scope}"
+
+
+@blackout_group.command("list")
+@pass_context
+def blackout_list(context: Context) -> None:
+    """Every blackout window."""
+    with calendar_transaction(context) as session:
+        found = blackouts.all_blackouts(session)
+        if not found:
+            click.echo("no blackout windows")
+        for item in found:
+            click.echo(f"#{item.id} {item.name}: {_blackout_period(item)}")
+
+
+@blackout_group.command("remove")
+@click.argument("blackout_id", type=int)
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def blackout_remove(context: Context, blackout_id: int, author: str) -> None:
+    """Remove a blackout window; what it held goes back to its own time."""
+    actor = admin_actor(author)
+    with calendar_transaction(context) as session:
+        blackouts.remove_blackout(
+            session, _checked_id(blackout_id, "blackout"), actor=actor, now=context.clock.now()
+        )
+    click.echo(f"blackout #{blackout_id} removed")
+
+
+# --- humasbot group quiet-hours -------------------------------------------------------------
+
+
+@group.command("quiet-hours")
+@click.argument("group_code", metavar="GROUP")
+@click.argument("start", required=False, metavar="[START")
+@click.argument("end", required=False, metavar="END]")
+@click.option("--off", is_flag=True, help="No quiet hours for this group.")
+@click.option("--default", "inherit", is_flag=True, help="Back to the group above's (or 21–06).")
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def group_quiet_hours(
+    context: Context,
+    group_code: str,
+    start: str | None,
+    end: str | None,
+    off: bool,
+    inherit: bool,
+    author: str,
+) -> None:
+    """Show or set when calendar sends never land (local time), e.g. 21:00 06:00."""
+    actor = admin_actor(author)
+    now = context.clock.now()
+    if sum((off, inherit, start is not None)) > 1:
+        raise fail("give START END, --off or --default (one of them)")
+    with calendar_transaction(context) as session:
+        if off:
+            found, hours = quiet_hours.set_quiet_hours(
+                session, group_code, None, None, actor=actor, now=now
+            )
+        elif inherit:
+            found, hours = quiet_hours.reset_quiet_hours(session, group_code, actor=actor, now=now)
+        elif start is not None:
+            if end is None:
+                raise CalendarError("quiet_hours_pair")
+            found, hours = quiet_hours.set_quiet_hours(
+                session, group_code, parse_time(start), parse_time(end), actor=actor, now=now
+            )
+        else:
+            found, hours = quiet_hours.quiet_hours_of(session, group_code)
+        click.echo(f"{found.code}: {_quiet_text(hours)}")
+
+
+def _quiet_text(hours: QuietHours | None) -> str:
+    return f"quiet hours {hours} local time" if hours is not None else "no quiet hours"

@@ -1,0 +1,109 @@
+"""GET /calendar/<group>.ics?token=…: a group's editorial calendar for phone calendars, over the
+app's HTTP interface; the link's token is what `humasbot calendar link` prints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from icalendar import Calendar
+
+from bot.calendar_ics import feed_token
+from broadcasts import membership
+from broadcasts.calendars import load_bundled
+from broadcasts.clock import FixedClock
+from broadcasts.database import Database
+from broadcasts.editorial_calendar import entries, scan
+from broadcasts.models import Role
+from config.settings import Settings
+
+
+@pytest.fixture
+def calendar(database: Database, clock: FixedClock) -> None:
+    with database.transaction() as session:
+        load_bundled(session, clock.now())
+        membership.create_group(session, "KALBAR", "Bakohumas Kalbar", timezone="Asia/Pontianak")
+        membership.create_group(session, "KALTIM", "Bakohumas Kaltim", timezone="Asia/Makassar")
+        membership.add_member(session, "+6281600000001", "KALBAR", role=Role.COORDINATOR)
+        for title, rule in (
+            ("Cek DPT", entries.once("2024-02-05", "09:00")),
+            ("Malam", entries.once("2024-02-05", "22:00")),
+            ("Mingguan", entries.recurring("10:00", starts_on="2024-02-01", frequency="weekly")),
+        ):
+            spec = entries.EntrySpec(title, rule, ["KALBAR"], body=f"Isi {title}")
+            entries.add_entry(session, spec, actor="admin:t", now=clock.now())
+
+
+def events(client: FlaskClient, path: str) -> dict[str, dict[str, str]]:
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/calendar"
+    parsed = Calendar.from_ical(response.get_data())
+    return {
+        str(event["summary"]): {
+            "start": event.decoded("dtstart").astimezone(UTC).isoformat(),
+            "description": str(event.get("description", "")),
+            "status": str(event.get("status", "")),
+            "uid": str(event["uid"]),
+        }
+        for event in parsed.walk("VEVENT")
+    }
+
+
+@pytest.mark.usefixtures("calendar")
+def test_a_group_calendar_lists_its_coming_sends_with_the_reasons(
+    client: FlaskClient, settings: Settings
+) -> None:
+    token = feed_token(settings, "KALBAR")
+    found = events(client, f"/calendar/KALBAR.ics?token={token}")
+    assert found["Cek DPT"]["start"] == "2024-02-05T02:00:00+00:00"
+    assert found["Cek DPT"]["status"] == "CONFIRMED"
+    assert found["Malam"]["start"] == "2024-02-05T23:00:00+00:00"  # 06:00 WIB, after quiet hours
+    assert "jam tenang 21:00–06:00" in found["Malam"]["description"]
+    english = events(client, f"/calendar/KALBAR.ics?token={token}&lang=en")
+    assert "quiet hours 21:00–06:00" in english["Malam"]["description"]
+
+
+@pytest.mark.usefixtures("calendar")
+def test_what_went_out_stays_in_the_calendar_under_the_same_uid(
+    client: FlaskClient, settings: Settings, database: Database, clock: FixedClock
+) -> None:
+    path = f"/calendar/KALBAR.ics?token={feed_token(settings, 'KALBAR')}"
+    before = events(client, path)["Cek DPT"]["uid"]
+    clock.set(datetime(2024, 2, 5, 2, 1, tzinfo=UTC))
+    with database.transaction() as session:
+        assert scan.scan(session, clock.now(), timedelta(hours=6)).proposed
+    after = events(client, path)["Cek DPT"]
+    assert after["uid"] == before and "Diajukan" in after["description"]
+
+
+@pytest.mark.usefixtures("calendar")
+@pytest.mark.parametrize(
+    "query",
+    ["", "?token=", "?token=not-a-token", "?token={other}", "?token={mine}x"],
+)
+def test_a_missing_or_wrong_token_is_refused(
+    client: FlaskClient, settings: Settings, query: str
+) -> None:
+    path = "/calendar/KALBAR.ics" + query.format(
+        other=feed_token(settings, "KALTIM"), mine=feed_token(settings, "KALBAR")
+    )
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "BEGIN:VCALENDAR" not in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("calendar")
+def test_a_token_made_with_another_secret_key_is_refused(
+    client: FlaskClient, settings: Settings
+) -> None:
+    foreign = feed_token(settings.replace(secret_key="another-deployment"), "KALBAR")
+    assert client.get(f"/calendar/KALBAR.ics?token={foreign}").status_code == 403
+
+
+@pytest.mark.usefixtures("calendar")
+def test_an_unknown_group_is_not_found(client: FlaskClient, settings: Settings) -> None:
+    response = client.get(f"/calendar/NOWHERE.ics?token={feed_token(settings, 'NOWHERE')}")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not Found"
