@@ -22,13 +22,21 @@ class Context:
         except SettingsError as error:
             raise click.ClickException(str(error)) from error
 
+    _own_database: Database | None = None
+
     @cached_property
     def database(self) -> Database:
-        return Database(self.settings.database_url)
+        self._own_database = Database(self.settings.database_url)
+        return self._own_database
 
     @cached_property
     def clock(self) -> Clock:
         return SystemClock()
+
+    def close(self) -> None:
+        """Returns the pool's connections, so no command leaves one open behind it."""
+        if self._own_database is not None:
+            self._own_database.dispose()
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -39,6 +47,7 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 def main(ctx: click.Context) -> None:
     """Humasbot: election-literacy broadcasts over WhatsApp."""
     ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.obj.close)
     level = ctx.obj.settings.log_level if ctx.invoked_subcommand else "WARNING"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
