@@ -7,7 +7,7 @@ the way readers write them ("Rabu, 14 Februari 2024") by Babel.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -18,10 +18,13 @@ from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
 
 
+# Calendars hold a few dozen dates: formatting each once per process keeps JADWAL cheap.
+@lru_cache(maxsize=4096)
 def long_date(value: date, language: str) -> str:
     return str(format_date(value, "EEEE, d MMMM y", locale=language))
 
 
+@lru_cache(maxsize=4096)
 def short_date(value: date, language: str) -> str:
     return str(format_date(value, "d MMM y", locale=language))
 
