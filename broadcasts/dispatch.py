@@ -7,11 +7,13 @@ QUEUED (never attempted) or SENDING/UNKNOWN (perhaps attempted: looked up at Twi
 
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` plus a lease (owner, expiry), so
 several workers share the work; on SQLite one dispatcher, so any lease not held by this process
-belongs to a dead one. Each claim is a tenth of a second's worth of sends, so a cancel or an
-opt-out committed before the claim stops every send not yet claimed; the claim re-checks both.
+belongs to a dead one. A claim takes at most a fifth of a second's worth of sends (and no more
+than there are free sending threads), and re-checks cancel and opt-out: one committed before
+the claim stops every send not yet claimed.
 
-Rate: `RateLimiter` grants a start only when fewer than the cap started within the last
-1 s + margin, so no one-second window ever holds more than `SEND_RATE_PER_SECOND` starts.
+Rate: `RateLimiter` grants a start, in the sending thread right before its request, only when
+fewer than the cap started within the last 1 s + margin, so no one-second window ever holds more
+than `SEND_RATE_PER_SECOND` starts.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from broadcasts import quota
@@ -45,6 +47,7 @@ from broadcasts.models import (
     DeliveryState,
     Member,
     OutboundMessage,
+    UTCDateTime,
     WhatsAppTemplate,
 )
 from broadcasts.transports import transport_for
@@ -69,6 +72,8 @@ STATUS_PATH = "/twilio/status"
 SLICE_SECONDS = 10.0
 FLUSH_SECONDS = 0.2
 FLUSH_ROWS = 200
+# How often claimed rows still waiting to start are checked against cancels and opt-outs.
+STOP_CHECK_SECONDS = 0.1
 PROGRESS_SECONDS = 0.5
 # PostgreSQL advisory lock that serialises the daily-tier check between workers.
 QUOTA_LOCK = 4_862_021
@@ -92,7 +97,7 @@ class RateLimiter:
         rate: int,
         *,
         window: float = 1.0,
-        margin: float = 0.02,
+        margin: float = 0.03,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -103,9 +108,13 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._grants: deque[float] = deque(maxlen=rate)
+        # Grants are also spaced a little (at 1.25 × the rate at most), so a backlog does not
+        # leave as one burst; bursts are what turns small delays into an over-full window.
+        self._gap = 0.8 / rate
         self._paused_until = 0.0
         self._slow_until = 0.0
         self._lock = threading.Lock()
+        self._turnstile = threading.Lock()
 
     def current_rate(self, now: float | None = None) -> int:
         now = self._monotonic() if now is None else now
@@ -117,21 +126,29 @@ class RateLimiter:
         while self._grants and now - self._grants[0] >= self.span:
             self._grants.popleft()
         limit = self.current_rate(now)
-        if len(self._grants) < limit:
-            return 0.0
-        # The grant that must leave the window before another fits in.
-        return self._grants[len(self._grants) - limit] + self.span - now
+        needed = 0.0
+        if self._grants:
+            needed = self._grants[-1] + self._gap - now
+        if len(self._grants) >= limit:
+            # The grant that must leave the window before another fits in.
+            needed = max(needed, self._grants[len(self._grants) - limit] + self.span - now)
+        return needed
 
     def acquire(self) -> float:
-        """Blocks until a start is allowed; returns the (monotonic) time granted."""
-        while True:
-            with self._lock:
-                now = self._monotonic()
-                needed = self._wait_needed(now)
-                if needed <= 0:
-                    self._grants.append(now)
-                    return now
-            self._sleep(needed)
+        """Blocks until a start is allowed; returns the (monotonic) time granted.
+
+        Callers queue on a turnstile, so one waits for the next slot while the rest wait
+        their turn, rather than all waking at once to race for it.
+        """
+        with self._turnstile:
+            while True:
+                with self._lock:
+                    now = self._monotonic()
+                    needed = self._wait_needed(now)
+                    if needed <= 0:
+                        self._grants.append(now)
+                        return now
+                self._sleep(needed)
 
     def pause(self, seconds: float) -> None:
         with self._lock:
@@ -180,9 +197,17 @@ class Claimed:
     broadcast_id: int | None
     member_id: int
     attempts: int
+    claimed_at: float  # monotonic: stop checks made before it say nothing about this row
 
 
-Outcome = tuple[Claimed, SendResult | SendError]
+@dataclass(frozen=True)
+class Stopped:
+    """Claimed, then a cancel or an opt-out landed before its request started."""
+
+    reason: str
+
+
+Outcome = tuple[Claimed, SendResult | SendError | Stopped]
 
 
 def status_callback_url(settings: Settings, delivery_id: int) -> str:
@@ -284,10 +309,15 @@ class Dispatcher:
         self.limiter = RateLimiter(rate)
         # Enough requests in flight to reach the cap at a few hundred ms of latency, bounded.
         self.concurrency = concurrency or min(96, max(4, rate // 5))
-        self.claim_size = max(1, rate // 10)
+        self.claim_size = max(1, rate // 5)
         self.progress = progress
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
         self._last_progress = 0.0
+        self._stopped: tuple[float, frozenset[int], frozenset[int]] = (
+            0.0,
+            frozenset(),
+            frozenset(),
+        )
 
     # --- claiming ------------------------------------------------------------------------------
 
@@ -296,13 +326,20 @@ class Dispatcher:
 
         Rows that must not be sent (cancelled broadcast, opted-out member, no template outside
         the window) become SKIPPED with the reason; template sends past today's tier stay
-        QUEUED until the tier frees up.
+        QUEUED until the tier frees up. Returns [] only when no due row is left.
         """
+        while True:
+            found, claimed = self._claim_once(limit)
+            if claimed or not found:
+                return claimed
+
+    def _claim_once(self, limit: int) -> tuple[int, list[Claimed]]:
         now = self.clock.now()
+        moment = time.monotonic()
         with self.database.transaction() as session:
             rows = self._due_rows(session, now, limit)
             if not rows:
-                return []
+                return 0, []
             broadcast_ids = {r.broadcast_id for r in rows if r.broadcast_id is not None}
             broadcasts = {
                 b.id: b
@@ -342,13 +379,15 @@ class Dispatcher:
                 row.attempts = (row.attempts or 0) + 1
                 row.reason = None
                 row.updated_at = now
-                claimed.append(Claimed(outgoing, row.broadcast_id, row.member_id, row.attempts))
+                claimed.append(
+                    Claimed(outgoing, row.broadcast_id, row.member_id, row.attempts, moment)
+                )
             if skipped:
                 session.flush()
                 log_done(session, mark_done(session, now, skipped))
             if tier.held:
                 log.warning("daily limit reached: %d template sends held for later", tier.held)
-        return claimed
+        return len(rows), claimed
 
     def _due_rows(self, session: Session, now: datetime, limit: int) -> list[OutboundMessage]:
         # Rows of broadcasts not (or no longer) sending are left alone, except those that a
@@ -425,6 +464,15 @@ class Dispatcher:
     # --- sending -------------------------------------------------------------------------------
 
     def _send(self, claimed: Claimed) -> Outcome:
+        # Granted here, in the sending thread, right before the request: the gap between the
+        # grant and the request reaching Twilio stays small, whatever the main loop is doing.
+        self.limiter.acquire()
+        checked_at, stopped_broadcasts, stopped_members = self._stopped
+        if checked_at > claimed.claimed_at:
+            if claimed.broadcast_id in stopped_broadcasts:
+                return claimed, Stopped("broadcast cancelled before its send started")
+            if claimed.member_id in stopped_members:
+                return claimed, Stopped("member opted out before the send started")
         try:
             return claimed, self.transport.send(claimed.outgoing)
         except SendError as error:
@@ -437,41 +485,72 @@ class Dispatcher:
     def drain(self, seconds: float = SLICE_SECONDS) -> int:
         """Sends what is due until nothing is, or for about `seconds`; returns requests made."""
         deadline = time.monotonic() + seconds
-        in_flight: set[Future[Outcome]] = set()
+        in_flight: dict[Future[Outcome], Claimed] = {}
         outcomes: list[Outcome] = []
-        last_flush = time.monotonic()
+        last_flush = last_check = time.monotonic()
         requests = 0
         while True:
-            done = {f for f in in_flight if f.done()}
-            in_flight -= done
-            outcomes.extend(f.result() for f in done)
-            if outcomes and (
-                len(outcomes) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS
-            ):
+            for future in [f for f in in_flight if f.done()]:
+                del in_flight[future]
+                outcome = future.result()
+                requests += not isinstance(outcome[1], Stopped)
+                outcomes.append(outcome)
+            moment = time.monotonic()
+            if outcomes and (len(outcomes) >= FLUSH_ROWS or moment - last_flush >= FLUSH_SECONDS):
                 self.flush(outcomes)
                 outcomes = []
-                last_flush = time.monotonic()
-            free = self.concurrency - len(in_flight)
-            if time.monotonic() >= deadline:
+                last_flush = moment
+            if in_flight and moment - last_check >= STOP_CHECK_SECONDS:
+                self.check_stops(in_flight.values())
+                last_check = moment
+            if moment >= deadline:
                 break
+            free = self.concurrency - len(in_flight)
             if free <= 0:
-                wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                wait(in_flight, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
                 continue
             batch = self.claim(min(free, self.claim_size))
             if not batch:
                 if not in_flight:
                     break
-                wait(in_flight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                wait(in_flight, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
                 continue
             for claimed in batch:
-                self.limiter.acquire()
-                in_flight.add(self._pool.submit(self._send, claimed))
-                requests += 1
+                in_flight[self._pool.submit(self._send, claimed)] = claimed
         for future in in_flight:
-            outcomes.append(future.result())
+            outcome = future.result()
+            requests += not isinstance(outcome[1], Stopped)
+            outcomes.append(outcome)
         if outcomes:
             self.flush(outcomes)
         return requests
+
+    def check_stops(self, waiting: Iterable[Claimed]) -> None:
+        """Learns which claimed-but-unsent rows a cancel or an opt-out has since stopped."""
+        checked_at = time.monotonic()
+        pending = list(waiting)
+        broadcast_ids = {c.broadcast_id for c in pending if c.broadcast_id is not None}
+        member_ids = {c.member_id for c in pending}
+        with self.database.transaction() as session:
+            stopped_broadcasts = set(
+                session.scalars(
+                    select(Broadcast.id).where(
+                        Broadcast.id.in_(broadcast_ids),
+                        Broadcast.state.in_(
+                            (BroadcastState.CANCELLED.value, BroadcastState.REJECTED.value)
+                        ),
+                    )
+                )
+            )
+            stopped_members = set(
+                session.scalars(
+                    select(Member.id).where(
+                        Member.id.in_(member_ids), Member.opted_out_at.is_not(None)
+                    )
+                )
+            )
+        # Replaced whole, so sending threads read one consistent set without a lock.
+        self._stopped = (checked_at, frozenset(stopped_broadcasts), frozenset(stopped_members))
 
     # --- recording outcomes ----------------------------------------------------------------------
 
@@ -480,16 +559,40 @@ class Dispatcher:
         now = self.clock.now()
         touched: set[int] = set()
         with self.database.transaction() as session:
+            sent = []
             for claimed, result in outcomes:
                 if isinstance(result, SendResult):
-                    record_sent(session, claimed.outgoing.delivery_id, result.sid, now)
+                    sent.append((claimed.outgoing.delivery_id, result.sid))
+                elif isinstance(result, Stopped):
+                    self._record_stopped(session, claimed, result, now)
                 else:
                     self._record_failure(session, claimed, result, now)
                 if claimed.broadcast_id is not None:
                     touched.add(claimed.broadcast_id)
+            record_all_sent(session, sent, now)
             done = mark_done(session, now, touched)
             log_done(session, done)
         self._report(touched, force=bool(done))
+
+    def _record_stopped(
+        self, session: Session, claimed: Claimed, stopped: Stopped, now: datetime
+    ) -> None:
+        session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == claimed.outgoing.delivery_id,
+                OutboundMessage.state == DeliveryState.SENDING.value,
+                OutboundMessage.lease_owner == self.owner,
+            )
+            .values(
+                state=DeliveryState.SKIPPED.value,
+                reason=stopped.reason,
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     def _record_failure(
         self, session: Session, claimed: Claimed, error: SendError, now: datetime
@@ -634,6 +737,34 @@ def record_sent(session: Session, delivery_id: int, sid: str, now: datetime) -> 
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+_OUTBOUND = cast(Table, OutboundMessage.__table__)
+_SENT = (
+    update(_OUTBOUND)
+    .where(
+        _OUTBOUND.c.id == bindparam("row_id"),
+        _OUTBOUND.c.twilio_sid.is_(None),
+        # Not IN (…): an expanding parameter cannot be used with executemany.
+        or_(*(_OUTBOUND.c.state == state for state in UNFINISHED)),
+    )
+    .values(
+        state=DeliveryState.SENT.value,
+        twilio_sid=bindparam("sid"),
+        sent_at=bindparam("at", type_=UTCDateTime()),
+        updated_at=bindparam("at", type_=UTCDateTime()),
+        reason=None,
+        error_code=None,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)
+
+
+def record_all_sent(session: Session, sent: list[tuple[int, str]], now: datetime) -> None:
+    """`record_sent` for many rows in one statement (executemany): the hot path."""
+    if sent:
+        session.execute(_SENT, [{"row_id": row_id, "sid": sid, "at": now} for row_id, sid in sent])
 
 
 # --- the worker's job ------------------------------------------------------------------------

@@ -441,6 +441,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeTwilio
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+    disable_nagle_algorithm = True  # headers and body leave at once, no delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

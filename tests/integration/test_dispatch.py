@@ -5,6 +5,7 @@ The clock is fixed; the fake answers over real HTTP at once unless a fault is in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +33,7 @@ from tests.delivery_fixtures import (
     deliveries,
     seed_broadcast,
     states,
+    wait_until,
 )
 from tests.fake_twilio import FakeTwilio
 
@@ -339,3 +341,33 @@ def test_a_template_without_variables_is_sent_without_any(
     [row] = deliveries(database, broadcast_id)
     [message] = fake.sent_to(row.address)
     assert message.body == "Ada info baru: balas MENU." and row.state == "sent"
+
+
+def test_a_cancel_landing_mid_broadcast_stops_every_send_not_yet_started(
+    delivery_settings: Settings, fake: FakeTwilio, database: Database, clock: FixedClock
+) -> None:
+    broadcast_id = seed_broadcast(database, clock.now(), 8)
+    slow = Dispatcher(delivery_settings.replace(send_rate_per_second=4), database, clock)
+    draining = threading.Thread(target=slow.drain, kwargs={"seconds": 30})
+    try:
+        draining.start()
+        assert wait_until(lambda: fake.total() >= 1, timeout=10)
+        with database.transaction() as session:
+            session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id)
+                .values(state=BroadcastState.CANCELLED.value)
+            )
+        draining.join(timeout=30)
+    finally:
+        slow.close()
+    rows = deliveries(database, broadcast_id)
+    sent = [r for r in rows if r.state == DeliveryState.SENT.value]
+    stopped = [r for r in rows if r.state == DeliveryState.SKIPPED.value]
+    assert len(sent) + len(stopped) == 8 and len(sent) == fake.total() < 8
+    # Rows already claimed (waiting for the rate limiter) were stopped too, not just queued ones.
+    assert {r.reason for r in stopped} <= {
+        "broadcast cancelled",
+        "broadcast cancelled before its send started",
+    }
+    assert "broadcast cancelled before its send started" in {r.reason for r in stopped}

@@ -1,0 +1,157 @@
+"""Dispatch throughput against the fake Twilio answering each request after 100 ms.
+
+    .venv/bin/python -m benchmarks.dispatch [--seconds 12] [--latency 0.1] [--caps 80 400]
+
+For each cap (SEND_RATE_PER_SECOND) a broadcast of cap × seconds members is dispatched from a
+fresh SQLite database by the real dispatcher (thread pool, one twilio Client per thread). The
+fake runs in its own process and records when each create request arrived; from those times:
+the achieved rate (messages over the span from first to last arrival), which must be at least
+95% of the cap, and the busiest one-second window, which must not exceed it. The baseline is a
+plain sequential `client.messages.create` loop against the same fake in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from twilio.rest import Client
+
+from broadcasts.clock import SystemClock
+from broadcasts.database import Database
+from broadcasts.dispatch import Dispatcher
+from broadcasts.models import OutboundMessage
+from broadcasts.schema import upgrade
+from config.settings import PROJECT_ROOT, Settings
+from tests.delivery_fixtures import seed_broadcast
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, busiest_second
+
+SENDER = "whatsapp:+14155238886"
+
+
+class FakeProcess:
+    """`python -m tests.fake_twilio` in its own process (so it does not share our GIL)."""
+
+    def __init__(self, latency: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fake_twilio", "--latency", str(latency)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+
+    def arrivals(self) -> list[float]:
+        with urllib.request.urlopen(f"{self.url}/_fake/stats", timeout=30) as response:
+            stats = json.load(response)
+        return sorted(float(t) for t in stats["arrivals"])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Run:
+    cap: int
+    messages: int
+    achieved: float
+    busiest: int
+
+    @property
+    def ok(self) -> bool:
+        return self.achieved >= 0.95 * self.cap and self.busiest <= self.cap
+
+
+def settings_for(fake: FakeProcess, cap: int, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_whatsapp_from=SENDER,
+        twilio_api_base_url=fake.url,
+        send_rate_per_second=cap,
+    )
+
+
+def dispatch_run(fake: FakeProcess, cap: int, seconds: float, workdir: Path) -> Run:
+    database = Database(f"sqlite:///{workdir / f'dispatch-{cap}.db'}")
+    upgrade(database)
+    clock = SystemClock()
+    count = int(cap * seconds)
+    seed_broadcast(database, clock.now(), count)
+    before = len(fake.arrivals())
+    dispatcher = Dispatcher(settings_for(fake, cap, str(database.url)), database, clock)
+    try:
+        while _unfinished(database):
+            dispatcher.drain(seconds=60)
+    finally:
+        dispatcher.close()
+        database.dispose()
+    arrivals = fake.arrivals()[before:]
+    achieved = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    return Run(cap, len(arrivals), achieved, busiest_second(arrivals))
+
+
+def _unfinished(database: Database) -> int:
+    with database.transaction() as session:
+        return (
+            session.scalar(
+                select(func.count()).where(
+                    OutboundMessage.state.in_(("queued", "sending", "unknown"))
+                )
+            )
+            or 0
+        )
+
+
+def sequential_rate(fake: FakeProcess, messages: int) -> float:
+    """The plain way: one client, one `messages.create` after another."""
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = fake.url
+    started = time.perf_counter()
+    for number in range(messages):
+        client.messages.create(to=f"whatsapp:+6289{number:09d}", from_=SENDER, body="Halo")
+    return messages / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Dispatch rate against the fake Twilio.")
+    parser.add_argument("--seconds", type=float, default=12.0, help="length of each run at cap")
+    parser.add_argument("--latency", type=float, default=0.1, help="fake's seconds per request")
+    parser.add_argument("--caps", type=int, nargs="+", default=[80, 400])
+    arguments = parser.parse_args()
+    fake = FakeProcess(arguments.latency)
+    try:
+        baseline = sequential_rate(fake, 30)
+        print(f"fake Twilio latency {arguments.latency * 1000:.0f} ms per request")
+        print(f"sequential messages.create loop: {baseline:.1f} msg/s")
+        runs = []
+        with tempfile.TemporaryDirectory() as workdir:
+            for cap in arguments.caps:
+                run = dispatch_run(fake, cap, arguments.seconds, Path(workdir))
+                runs.append(run)
+                print(
+                    f"cap {cap:>4}/s: {run.messages} messages, achieved {run.achieved:.1f} msg/s"
+                    f" ({run.achieved / cap:.1%} of cap), busiest 1-s window {run.busiest},"
+                    f" {run.achieved / baseline:.1f}x the sequential loop"
+                    f" -> {'PASS' if run.ok else 'FAIL'}"
+                )
+    finally:
+        fake.close()
+    sys.exit(0 if all(run.ok for run in runs) else 1)
+
+
+if __name__ == "__main__":
+    main()
