@@ -6,10 +6,10 @@ row may be sent again. So a dispatcher killed at any moment leaves rows that are
 QUEUED (never attempted) or SENDING/UNKNOWN (perhaps attempted: looked up at Twilio first).
 
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` plus a lease (owner, expiry), so
-several workers share the work; on SQLite one dispatcher, so any lease not held by this process
-belongs to a dead one. A claim takes at most a fifth of a second's worth of sends (and no more
-than there are free sending threads), and re-checks cancel and opt-out: one committed before
-the claim stops every send not yet claimed.
+several workers share the work; on SQLite a single dispatcher (one writer at a time). A claim
+takes at most a fifth of a second's worth of sends (and no more than there are free sending
+threads) and re-checks cancel and opt-out; claimed rows still waiting for the rate limiter are
+checked again every 0.1 s, so a cancel or an opt-out stops every send that has not started.
 
 Rate: `RateLimiter` grants a start, in the sending thread right before its request, only when
 fewer than the cap started within the last 1 s + margin, so no one-second window ever holds more

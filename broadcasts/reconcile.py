@@ -1,11 +1,12 @@
 """Reconciliation: the only place that decides whether a possibly-sent row may go again.
 
-A row is in doubt when it is SENDING with an expired lease (its worker died mid-request) or
-UNKNOWN (a 5xx or a timeout). Twilio's message list, filtered by recipient and time, tells
-whether the message exists: if one matches, the row is SENT with that sid. If none does, the
-row may be sent again only once the settle delay since the attempt has passed (the list may
-lag behind a request still being processed); until then it waits. A status callback that
-arrives meanwhile settles the row too (see `bot.status_callbacks`): it carries the sid.
+A row is in doubt when it is SENDING with an expired lease, or a lease whose process is known to
+be gone (same host, pid no longer running: a killed worker), or UNKNOWN (a 5xx or a timeout).
+Twilio's message list, filtered by recipient and time, tells whether the message exists: if one
+matches, the row is SENT with that sid. If none does, the row may be sent again only once the
+settle delay since the attempt has passed (the list may lag behind a request still being
+processed); until then it waits. A status callback that arrives meanwhile settles the row too
+(see `bot.status_callbacks`): it carries the sid.
 
 Matching: a message to the same address, created since shortly before the attempt, whose sid
 no row has recorded, and whose text is ours (the body for free-form, the template parameter
@@ -105,9 +106,6 @@ class Reconciler:
         lease_over = or_(
             OutboundMessage.lease_expires_at < now, OutboundMessage.lease_owner.in_(dead)
         )
-        if self.database.is_sqlite:
-            # One dispatcher per SQLite database: a lease another process holds is a dead one's.
-            lease_over = or_(lease_over, OutboundMessage.lease_owner != self.owner)
         return or_(
             and_(
                 OutboundMessage.state == DeliveryState.UNKNOWN.value,
