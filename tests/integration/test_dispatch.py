@@ -371,3 +371,22 @@ def test_a_cancel_landing_mid_broadcast_stops_every_send_not_yet_started(
         "broadcast cancelled before its send started",
     }
     assert "broadcast cancelled before its send started" in {r.reason for r in stopped}
+
+
+def test_without_twilio_credentials_messages_are_printed_and_kept_not_sent(
+    settings: Settings, database: Database, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not settings.twilio_enabled
+    broadcast_id = seed_broadcast(database, clock.now(), 2, body="Cek DPT Anda di TPS terdekat")
+    console = Dispatcher(settings, database, clock, owner=OWNER)
+    try:
+        assert console.transport.name == "console"
+        assert console.drain() == 2
+    finally:
+        console.close()
+    printed = capsys.readouterr().out
+    for row in deliveries(database, broadcast_id):
+        assert row.state == DeliveryState.SENT.value and (row.twilio_sid or "").startswith("CONS")
+        assert f"to {row.address}" in printed
+    assert printed.count("Cek DPT Anda di TPS terdekat") == 2
+    assert broadcast_state(database, broadcast_id) == BroadcastState.DONE.value
