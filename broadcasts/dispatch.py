@@ -57,6 +57,17 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
+class _ExpectedOverlap(logging.Filter):
+    """The dispatch job works in slices longer than its 1-s interval, so the scheduler skips
+    ticks while it runs: expected, and not worth a warning every second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
+
 # This process's name on the leases it takes (host, pid, and a nonce against pid reuse).
 PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # Longer than a request can take (the transport's timeout), so a live owner never loses it.

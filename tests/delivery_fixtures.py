@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -52,7 +53,7 @@ def seed_broadcast(
     last_inbound = now - timedelta(hours=1) if in_window else now - timedelta(days=3)
     numbers = [next(_phones) for _ in range(count)]
     with database.transaction() as session:
-        code = f"G{next(_groups)}"
+        code = f"G{next(_groups)}{uuid.uuid4().hex[:6].upper()}"
         group = Group(code=code, name=code, timezone="Asia/Jakarta", join_code=f"J{code}")
         session.add(group)
         session.flush()
