@@ -38,7 +38,11 @@ def _id_and_rest(args: str) -> tuple[int | None, str]:
 
 
 @chat_commands.command(
-    "SIARKAN", english=("BROADCAST",), role=Role.COORDINATOR, help="help_siarkan"
+    "SIARKAN",
+    english=("BROADCAST",),
+    role=Role.COORDINATOR,
+    help="help_siarkan",
+    free_text=True,
 )
 def propose(conversation: Conversation, args: str) -> Reply:
     parts = args.split(maxsplit=1)
@@ -107,7 +111,9 @@ def approve(conversation: Conversation, args: str) -> Reply:
     )
 
 
-@chat_commands.command("TOLAK", english=("REJECT",), role=Role.EDITOR, help="help_tolak")
+@chat_commands.command(
+    "TOLAK", english=("REJECT",), role=Role.EDITOR, help="help_tolak", free_text=True
+)
 def reject(conversation: Conversation, args: str) -> Reply:
     broadcast_id, reason = _id_and_rest(args)
     if broadcast_id is None or not reason.strip():

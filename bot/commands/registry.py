@@ -15,7 +15,7 @@ from typing import Any
 from bot.commands.conversation import Conversation
 from broadcasts.models import Role
 
-# A leading "/" or "#", and punctuation at the end, are tolerated.
+# A leading "/" or "#", and punctuation at the end, are tolerated (except in free text).
 _LEADING = re.compile(r"^[\s/#]+")
 _TRAILING = re.compile(r"[\s.,!?;:]+$")
 
@@ -39,6 +39,7 @@ class Command:
     role: Role | None  # None: anyone
     help: str  # template key of its help line
     handler: Handler
+    free_text: bool  # its argument is prose to keep whole ("… di TPS!"), not a code or an id
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -67,9 +68,10 @@ class CommandRegistry:
         aliases: tuple[str, ...] = (),
         role: Role | None = None,
         help: str,
+        free_text: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            command = Command(name, english, aliases, role, help, handler)
+            command = Command(name, english, aliases, role, help, handler, free_text)
             for word in command.words:
                 if word in self._by_word:
                     raise ValueError(f"command word {word} declared twice")
@@ -89,18 +91,19 @@ class CommandRegistry:
         return list(self._commands)
 
     def parse(self, text: str) -> Parsed:
-        cleaned = _TRAILING.sub("", _LEADING.sub("", text))
         # Any whitespace ends the word: phones type tabs, newlines and no-break spaces too.
-        parts = cleaned.split(maxsplit=1)
-        word = parts[0].upper() if parts else ""
-        args = parts[1] if len(parts) > 1 else ""
+        parts = _LEADING.sub("", text).split(maxsplit=1)
+        word = _TRAILING.sub("", parts[0]).upper() if parts else ""
+        args = parts[1].strip() if len(parts) > 1 else ""
         command = self._by_word.get(word)
+        if command is None or not command.free_text or not _TRAILING.sub("", args):
+            args = _TRAILING.sub("", args)
         language = None
         if command is not None:
             in_english = word in command.english and word not in (command.name, *command.aliases)
             in_indonesian = word in (command.name, *command.aliases) and word not in command.english
             language = "en" if in_english else "id" if in_indonesian else None
-        return Parsed(command, word, args.strip(), language)
+        return Parsed(command, word, args, language)
 
     def allowed(self, command: Command, conversation: Conversation) -> bool:
         if command.role is None:

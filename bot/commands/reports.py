@@ -13,7 +13,7 @@ from broadcasts.editorial import EditorialError, preview
 ANSWER_LENGTH = 400
 
 
-@chat_commands.command("LAPOR", english=("REPORT",), help="help_lapor")
+@chat_commands.command("LAPOR", english=("REPORT",), help="help_lapor", free_text=True)
 def report(conversation: Conversation, args: str) -> Reply:
     if not args.strip():
         return usage("lapor")

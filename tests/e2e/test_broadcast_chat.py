@@ -195,11 +195,6 @@ def test_report_a_hoax_and_check_the_clarifications(
     assert "ditinjau admin" in stranger
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot.commands.registry strips trailing punctuation from the whole message, "
-    "arguments included, so a broadcast loses its final '!' or '.'",
-)
 def test_a_broadcast_keeps_its_final_punctuation(
     twilio: SignedClient, database: Database, groups: None
 ) -> None:
