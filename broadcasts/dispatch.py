@@ -242,6 +242,15 @@ def in_window(member: Member, now: datetime) -> bool:
     return last is not None and last >= now - FREEFORM_WINDOW + WINDOW_MARGIN
 
 
+def template_key(
+    broadcast: Broadcast | None, member_language: str | None, default_language: str
+) -> tuple[str, str]:
+    """(kind, language) of the template that carries this row outside the window."""
+    kind = broadcast.kind if broadcast is not None else ContentKind.NOTICE.value
+    language = broadcast.language if broadcast is not None else member_language
+    return kind, base_language(language) or base_language(default_language)
+
+
 def approved_templates(session: Session) -> dict[tuple[str, str], WhatsAppTemplate]:
     """(kind, language) → the approved template mapped to that kind (the newest synced wins)."""
     found: dict[tuple[str, str], WhatsAppTemplate] = {}
@@ -453,10 +462,7 @@ class Dispatcher:
             return Outgoing(
                 row.id, row.address, body=body, media_url=media, status_callback=callback
             )
-        kind = broadcast.kind if broadcast is not None else ContentKind.NOTICE.value
-        language = base_language(
-            broadcast.language if broadcast is not None else member.language
-        ) or base_language(self.settings.bot_language)
+        kind, language = template_key(broadcast, member.language, self.settings.bot_language)
         template = templates.get((kind, language))
         if template is None:
             return (

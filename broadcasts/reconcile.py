@@ -30,13 +30,15 @@ from broadcasts.dispatch import (
     LEASE,
     MAX_ATTEMPTS,
     PROCESS_OWNER,
+    approved_templates,
     dispatcher_for,
     log_done,
     mark_done,
     record_sent,
+    template_key,
     template_text,
 )
-from broadcasts.models import Broadcast, BroadcastState, DeliveryState, OutboundMessage
+from broadcasts.models import Broadcast, BroadcastState, DeliveryState, Member, OutboundMessage
 from broadcasts.transports.base import SentMessage, Transport
 from broadcasts.worker import WorkerServices, periodic
 from config.settings import Settings
@@ -127,14 +129,41 @@ class Reconciler:
             if self.database.is_postgresql:
                 statement = statement.with_for_update(skip_locked=True, of=OutboundMessage)
             rows = list(session.scalars(statement))
-            bodies = self._bodies(session, rows)
+            broadcasts = {
+                b.id: b
+                for b in session.scalars(
+                    select(Broadcast).where(
+                        Broadcast.id.in_({r.broadcast_id for r in rows if r.broadcast_id})
+                    )
+                )
+            }
+            languages = dict(
+                session.execute(
+                    select(Member.id, Member.language).where(
+                        Member.id.in_({r.member_id for r in rows})
+                    )
+                ).all()
+            )
+            templates = approved_templates(session)
             taken = []
             for row in rows:
                 row.lease_owner = self.owner
                 row.lease_expires_at = now + LEASE
-                body = bodies.get(row.id) or ""
-                template = row.mode == "template"
-                fingerprint = template_text(body)[:FINGERPRINT] if template else body.strip()
+                broadcast = broadcasts.get(row.broadcast_id) if row.broadcast_id else None
+                body = (broadcast.body if broadcast is not None else row.body) or ""
+                fingerprint: str | None = body.strip()
+                if row.mode == "template":
+                    key = template_key(
+                        broadcast, languages.get(row.member_id), self.settings.bot_language
+                    )
+                    template = templates.get(key)
+                    # A template without a variable does not carry our text: the address and
+                    # the time are all there is to match on.
+                    fingerprint = (
+                        template_text(body)[:FINGERPRINT]
+                        if template is not None and template.variables
+                        else None
+                    )
                 taken.append(
                     InDoubt(
                         row.id,
@@ -142,23 +171,10 @@ class Reconciler:
                         row.attempted_at or now,
                         row.attempts,
                         fingerprint or None,
-                        exact=not template,
+                        exact=row.mode != "template",
                     )
                 )
         return taken
-
-    @staticmethod
-    def _bodies(session: Session, rows: list[OutboundMessage]) -> dict[int, str]:
-        broadcast_ids = {r.broadcast_id for r in rows if r.broadcast_id is not None}
-        texts = {
-            broadcast_id: body
-            for broadcast_id, body in session.execute(
-                select(Broadcast.id, Broadcast.body).where(Broadcast.id.in_(broadcast_ids))
-            )
-        }
-        return {
-            r.id: (texts.get(r.broadcast_id, "") if r.broadcast_id else r.body or "") for r in rows
-        }
 
     def settle_batch(self, batch: list[InDoubt], report: Report) -> None:
         found: dict[int, list[SentMessage] | None] = {}

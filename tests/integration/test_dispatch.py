@@ -347,7 +347,7 @@ def test_a_cancel_landing_mid_broadcast_stops_every_send_not_yet_started(
     delivery_settings: Settings, fake: FakeTwilio, database: Database, clock: FixedClock
 ) -> None:
     broadcast_id = seed_broadcast(database, clock.now(), 8)
-    slow = Dispatcher(delivery_settings.replace(send_rate_per_second=4), database, clock)
+    slow = Dispatcher(delivery_settings.replace(send_rate_per_second=1), database, clock)
     draining = threading.Thread(target=slow.drain, kwargs={"seconds": 30})
     try:
         draining.start()
@@ -390,3 +390,25 @@ def test_without_twilio_credentials_messages_are_printed_and_kept_not_sent(
         assert f"to {row.address}" in printed
     assert printed.count("Cek DPT Anda di TPS terdekat") == 2
     assert broadcast_state(database, broadcast_id) == BroadcastState.DONE.value
+
+
+@pytest.mark.parametrize("variables", [{"1": "contoh"}, {}], ids=["with-text", "static"])
+def test_template_sends_in_doubt_are_matched_whether_or_not_they_carry_the_text(
+    variables: dict[str, str],
+    dispatcher: Dispatcher,
+    reconciler: Reconciler,
+    fake: FakeTwilio,
+    database: Database,
+    clock: FixedClock,
+) -> None:
+    fake.add_template(
+        "HXliteracy", "Info: {{1}}" if variables else "Ada info baru.", variables=variables
+    )
+    add_template(database, "HXliteracy", variables=variables)
+    broadcast_id = seed_broadcast(database, clock.now(), 2, in_window=False)
+    fake.fail_after_create_next = 2
+    dispatcher.drain()
+    assert states(database, broadcast_id) == {DeliveryState.UNKNOWN.value: 2}
+    clock.advance(timedelta(minutes=5))  # settled: only a match prevents a resend
+    assert reconciler.run().confirmed == 2
+    assert dispatcher.drain() == 0 and fake.total() == 2
