@@ -13,7 +13,9 @@ plain sequential `client.messages.create` loop against the same fake in the same
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,7 @@ class FakeProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=_raise_priority,
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
@@ -60,6 +63,13 @@ class FakeProcess:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=30)
+
+
+def _raise_priority() -> None:
+    """The fake is the measuring instrument: when other processes load the machine, its
+    arrival times should not be delayed by them (where permitted; otherwise as it is)."""
+    with contextlib.suppress(OSError):
+        os.nice(-10)
 
 
 @dataclass(frozen=True)

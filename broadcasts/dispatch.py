@@ -328,8 +328,9 @@ class Dispatcher:
         rate = settings.send_rate_per_second
         self.limiter = RateLimiter(rate)
         # Enough requests in flight to reach the cap at a few hundred ms of latency, bounded.
-        self.concurrency = concurrency or min(96, max(4, rate // 5))
+        self.concurrency = concurrency or min(128, max(4, rate // 4))
         self.claim_size = max(1, rate // 5)
+        self.refill = max(1, min(self.claim_size, self.concurrency) // 2)
         self.progress = progress
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
         self._last_progress = 0.0
@@ -523,7 +524,8 @@ class Dispatcher:
             if moment >= deadline:
                 break
             free = self.concurrency - len(in_flight)
-            if free <= 0:
+            # Claims come in batches: a claim per finished send would cost more than the send.
+            if free <= 0 or (in_flight and free < self.refill):
                 wait(in_flight, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
                 continue
             batch = self.claim(min(free, self.claim_size))
