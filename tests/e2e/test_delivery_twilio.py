@@ -3,11 +3,13 @@ posts signed status callbacks to the app served on a real socket; the CLI syncs 
 
 from __future__ import annotations
 
+import re
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -18,14 +20,17 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bot.app import create_app
 from bot.cli import main
 from bot.cli.base import Context
+from broadcasts import membership, planning
 from broadcasts.clock import SystemClock
 from broadcasts.database import Database
 from broadcasts.dispatch import Dispatcher
-from broadcasts.models import DeliveryState, Member, OutboundMessage, WhatsAppTemplate
+from broadcasts.models import DeliveryState, Member, OutboundMessage, Role, WhatsAppTemplate
 from broadcasts.reconcile import Reconciler
+from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import deliveries, seed_broadcast, states
 from tests.fake_twilio import FakeTwilio
+from tests.signing import new_message_sid
 
 OWNER = "e2e-dispatcher"
 
@@ -242,3 +247,53 @@ def test_an_opt_out_mid_broadcast_stops_the_sends_not_yet_claimed(
             )
         ).all()
     assert set(skipped) == stopped and fake.total() == 2
+
+
+def say(base: str, phone: str, text: str, token: str) -> str:
+    """One WhatsApp message to the served app, signed as Twilio signs it; the reply text."""
+    url = f"{base}/twilio/whatsapp"
+    form = {
+        "MessageSid": new_message_sid(),
+        "From": f"whatsapp:{phone}",
+        "To": "whatsapp:+14155238886",
+        "Body": text,
+    }
+    request = urllib.request.Request(url, data=urlencode(form).encode(), method="POST")
+    request.add_header("X-Twilio-Signature", RequestValidator(token).compute_signature(url, form))
+    with urllib.request.urlopen(request, timeout=10) as response:
+        root = ElementTree.fromstring(response.read())
+    return "".join(message.text or "" for message in root.iter("Message"))
+
+
+def test_journey_a_broadcast_proposed_and_approved_by_chat_reaches_each_member_once(
+    delivery: Dispatcher, fake: FakeTwilio, database: Database
+) -> None:
+    """The whole journey: SIARKAN, SETUJUI, the worker's planning and dispatch jobs, Twilio's
+    callbacks, STATUS, all over real HTTP."""
+    coordinator, editor = "+6281300000002", "+6281300000003"
+    members = [f"+628122{n:07d}" for n in range(1, 5)]
+    with database.transaction() as session:
+        membership.create_group(session, "KALBAR", "Bakohumas Kalbar", timezone="Asia/Pontianak")
+        membership.add_member(session, coordinator, "KALBAR", role=Role.COORDINATOR, name="Cici")
+        membership.add_member(session, editor, "KALBAR", role=Role.EDITOR, name="Edi")
+        for phone in members:
+            membership.add_member(session, phone, "KALBAR")
+    base, token = delivery.settings.public_base_url, delivery.settings.twilio_auth_token or ""
+    for phone in members[:3]:  # they write in, so their window is open; the last one does not
+        say(base, phone, "MENU", token)
+    text = "Pemungutan suara Rabu 14 Februari 2024. Bawa KTP-el ke TPS"
+    proposed = say(base, coordinator, f"SIARKAN KALBAR {text}", token)
+    assert re.search(r"#(\d+)", proposed), proposed
+    number = int(re.findall(r"#(\d+)", proposed)[0])
+    say(base, editor, f"SETUJUI {number}", token)
+    services = WorkerServices(delivery.settings, database, SystemClock())
+    planning.plan_due_job(services)
+    delivery.drain()
+    fake.wait_for_callbacks()
+    for phone in members[:3]:
+        assert [m.body for m in fake.sent_to(f"whatsapp:{phone}")].count(text) == 1
+    assert [m.body for m in fake.sent_to(f"whatsapp:{members[3]}")] == []
+    status = say(base, coordinator, f"STATUS {number}", token)
+    assert f"#{number}" in status and "selesai" in status
+    assert "Diterima: 5" in status  # three members, and the two who wrote (in the group too)
+    assert "Dilewati: 1" in status  # outside the window, with no template mapped
