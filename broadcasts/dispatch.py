@@ -18,8 +18,10 @@ than `SEND_RATE_PER_SECOND` starts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import queue
 import socket
 import sys
 import threading
@@ -27,7 +29,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
@@ -503,19 +505,27 @@ class Dispatcher:
     def drain(self, seconds: float = SLICE_SECONDS) -> int:
         """Sends what is due until nothing is, or for about `seconds`; returns requests made."""
         deadline = time.monotonic() + seconds
-        in_flight: dict[Future[Outcome], Claimed] = {}
+        # Finished sends arrive on a queue: O(1) per send, however many are in flight.
+        finished: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        in_flight: dict[int, Claimed] = {}
         outcomes: list[Outcome] = []
         last_flush = last_check = time.monotonic()
+
+        def take(outcome: Outcome) -> None:
+            del in_flight[outcome[0].outgoing.delivery_id]
+            outcomes.append(outcome)
+
+        def take_next(timeout: float | None) -> None:
+            with contextlib.suppress(queue.Empty):
+                take(finished.get(timeout=timeout))
+
         requests = 0
         while True:
-            for future in [f for f in in_flight if f.done()]:
-                del in_flight[future]
-                outcome = future.result()
-                requests += not isinstance(outcome[1], Stopped)
-                outcomes.append(outcome)
+            while not finished.empty():
+                take_next(None)
             moment = time.monotonic()
             if outcomes and (len(outcomes) >= FLUSH_ROWS or moment - last_flush >= FLUSH_SECONDS):
-                self.flush(outcomes)
+                requests += self.flush(outcomes)
                 outcomes = []
                 last_flush = moment
             if in_flight and moment - last_check >= STOP_CHECK_SECONDS:
@@ -526,22 +536,22 @@ class Dispatcher:
             free = self.concurrency - len(in_flight)
             # Claims come in batches: a claim per finished send would cost more than the send.
             if free <= 0 or (in_flight and free < self.refill):
-                wait(in_flight, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+                take_next(STOP_CHECK_SECONDS)
                 continue
             batch = self.claim(min(free, self.claim_size))
             if not batch:
                 if not in_flight:
                     break
-                wait(in_flight, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+                take_next(STOP_CHECK_SECONDS)
                 continue
             for claimed in batch:
-                in_flight[self._pool.submit(self._send, claimed)] = claimed
-        for future in in_flight:
-            outcome = future.result()
-            requests += not isinstance(outcome[1], Stopped)
-            outcomes.append(outcome)
+                in_flight[claimed.outgoing.delivery_id] = claimed
+                future = self._pool.submit(self._send, claimed)
+                future.add_done_callback(lambda done: finished.put(done.result()))
+        while in_flight:
+            take_next(None)
         if outcomes:
-            self.flush(outcomes)
+            requests += self.flush(outcomes)
         return requests
 
     def check_stops(self, waiting: Iterable[Claimed]) -> None:
@@ -573,8 +583,8 @@ class Dispatcher:
 
     # --- recording outcomes ----------------------------------------------------------------------
 
-    def flush(self, outcomes: list[Outcome]) -> None:
-        """Writes the outcomes of finished requests, in one transaction."""
+    def flush(self, outcomes: list[Outcome]) -> int:
+        """Writes the outcomes of finished sends, in one transaction; returns requests made."""
         now = self.clock.now()
         touched: set[int] = set()
         with self.database.transaction() as session:
@@ -592,6 +602,7 @@ class Dispatcher:
             done = mark_done(session, now, touched)
             log_done(session, done)
         self._report(touched, force=bool(done))
+        return sum(not isinstance(result, Stopped) for _, result in outcomes)
 
     def _record_stopped(
         self, session: Session, claimed: Claimed, stopped: Stopped, now: datetime
