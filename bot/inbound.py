@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.commands import chat_commands
@@ -23,6 +23,12 @@ from config.settings import Settings
 # WhatsApp's own limit; longer bodies are kept whole in the log but parsed no further.
 MAX_BODY = 4096
 
+# Built once: every message runs them, and building a statement costs about as much as running it.
+_PREVIOUS_REPLY = select(InboundMessage.reply).where(
+    InboundMessage.message_sid == bindparam("message_sid")
+)
+_RECORD = insert(InboundMessage.metadata.tables[InboundMessage.__tablename__])
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -33,7 +39,7 @@ class Inbound:
     wa_id: str | None = None
 
 
-# A transaction that lost a race on a unique key is tried again this many times.
+# A transaction that lost a race on a unique key, or its connection, is tried again this often.
 RETRIES = 2
 
 
@@ -51,6 +57,12 @@ def answer(database: Database, settings: Settings, clock: Clock, inbound: Inboun
             # the next attempt returns, or a new number's first two messages at once, where
             # the next attempt finds the member the other one created.
             continue
+        except DBAPIError as error:
+            # The server dropped the connection (a restart, a failover): the pool has let it go
+            # and the next attempt takes a fresh one. Had the commit gone through, the
+            # MessageSid is found and its reply returned, so nothing happens twice.
+            if not error.connection_invalidated:
+                raise
     return _answer_once(database, settings, clock, inbound, phone)
 
 
@@ -65,9 +77,7 @@ def _answer_once(
 
 
 def _previous_reply(session: Session, message_sid: str) -> str | None:
-    return session.scalar(
-        select(InboundMessage.reply).where(InboundMessage.message_sid == message_sid)
-    )
+    return session.scalar(_PREVIOUS_REPLY, {"message_sid": message_sid})
 
 
 def _answer_new(
@@ -76,20 +86,22 @@ def _answer_new(
     member = membership.get_or_create_member(
         session, phone, wa_id=inbound.wa_id, name=inbound.profile_name
     )
-    membership.record_inbound(member, now)
+    membership.record_inbound(session, member, now)
     command_word, text = respond(session, settings, now, member, inbound.body)
-    session.add(
-        InboundMessage(
-            message_sid=inbound.message_sid,
-            member_id=member.id,
-            sender=inbound.sender[:64],
-            body=inbound.body,
-            command=command_word,
-            reply=text,
-            received_at=now,
-        )
+    # A plain INSERT, not a unit-of-work flush of a new object: nothing reads the row back.
+    # A MessageSid recorded meanwhile by another connection fails here, and `answer` retries.
+    session.execute(
+        _RECORD,
+        {
+            "message_sid": inbound.message_sid,
+            "member_id": member.id,
+            "sender": inbound.sender[:64],
+            "body": inbound.body,
+            "command": command_word,
+            "reply": text,
+            "received_at": now,
+        },
     )
-    session.flush()
     return text
 
 

@@ -1,15 +1,19 @@
-"""Messages arriving at the same moment, as they do under load: each answered, none lost."""
+"""Messages as they arrive in production: at the same moment, and across a database restart."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from bot.app import create_app
+from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.models import InboundMessage, Member
+from config.settings import Settings
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.signing import SignedClient, new_message_sid
 
@@ -56,3 +60,33 @@ def test_one_message_sid_delivered_twice_at_the_same_moment_is_answered_once(
     with database.transaction() as session:
         messages = session.scalar(select(func.count()).select_from(InboundMessage))
     assert messages == NEW_NUMBERS
+
+
+def test_a_message_after_the_server_dropped_the_connections_is_answered_once(
+    settings: Settings, database: Database, clock: FixedClock
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("only a database server drops connections")
+    # Its own pool, so that only its connections are dropped, as a server restart would.
+    url = database.url.render_as_string(hide_password=False)
+    own = Database(url, connect_args={"application_name": "humasbot-dropped"})
+    try:
+        twilio = SignedClient(
+            create_app(settings, database=own, clock=clock).test_client(),
+            AUTH_TOKEN,
+            PUBLIC_BASE_URL,
+        )
+        assert "MENU" in twilio.say("+6281255500002", "MENU")
+        with database.transaction() as session:
+            dropped = session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = 'humasbot-dropped'"
+                )
+            )
+        assert dropped
+        assert "tidak akan menerima siaran" in twilio.say("+6281255500002", "BERHENTI")
+    finally:
+        own.dispose()
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
