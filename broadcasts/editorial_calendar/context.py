@@ -50,6 +50,9 @@ class CalendarContext:
         self.elections = elections
         self._windows: dict[int, tuple[Window, ...]] = {}
         self._lineages: dict[int, frozenset[int]] = {}
+        self._spans: dict[tuple[str, str], StageSpan | None] = {}
+        self._holding: dict[tuple[int, frozenset[str]], tuple[Window, ...]] = {}
+        self._inherited_quiet: dict[int, QuietHours | None] = {}
 
     @classmethod
     def load(cls, session: Session) -> CalendarContext:
@@ -76,6 +79,11 @@ class CalendarContext:
 
     def quiet_hours(self, group_id: int) -> QuietHours | None:
         """The group's own, else the nearest group above it with its own, else the default."""
+        if group_id not in self._inherited_quiet:
+            self._inherited_quiet[group_id] = self._quiet_hours(group_id)
+        return self._inherited_quiet[group_id]
+
+    def _quiet_hours(self, group_id: int) -> QuietHours | None:
         current: int | None = group_id
         seen: set[int] = set()
         while current is not None and current not in seen:
@@ -86,13 +94,24 @@ class CalendarContext:
         return DEFAULT_QUIET_HOURS
 
     def span(self, election: str, stage: str) -> StageSpan | None:
-        return stages.span(self.elections, election, stage)
+        key = (election, stage)
+        if key not in self._spans:
+            self._spans[key] = stages.span(self.elections, election, stage)
+        return self._spans[key]
 
     def windows(self, group_id: int) -> tuple[Window, ...]:
         """The blackout windows over the group: its own, those of groups above it, global ones."""
         if group_id not in self._windows:
             self._windows[group_id] = tuple(self._windows_for(group_id))
         return self._windows[group_id]
+
+    def windows_holding(self, group_id: int, tags: frozenset[str]) -> tuple[Window, ...]:
+        """The group's windows that hold content with any of `tags` (usually none at all)."""
+        key = (group_id, tags)
+        if key not in self._holding:
+            found = self.windows(group_id)
+            self._holding[key] = tuple(w for w in found if not w.tags.isdisjoint(tags))
+        return self._holding[key]
 
     def lineage(self, group_id: int) -> frozenset[int]:
         """The group and every group above it."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 QUIET = "quiet_hours"
@@ -77,8 +78,7 @@ class Reason:
     quiet_hours: str | None = None
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     nominal: datetime  # UTC: when the rule says
     due: datetime  # UTC: when it lands (for a skipped occurrence, when it is recorded)
     reasons: tuple[Reason, ...] = ()
@@ -96,6 +96,9 @@ def place(
 ) -> Placement:
     """Where a nominal local time lands in `zone`. `quiet` None: no quiet hours apply."""
     nominal = nominal_local.replace(tzinfo=zone)
+    if (quiet is None or not quiet.contains(nominal_local.time())) and not (windows and tags):
+        landed = nominal.astimezone(UTC)  # the common case, kept cheap for long agendas
+        return Placement(landed, landed)
     at = nominal
     reasons: list[Reason] = []
     for _ in range(_MAX_MOVES):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from broadcasts import audit, editorial, notices
 from broadcasts.calendars import all_elections
+from broadcasts.database import Database
 from broadcasts.editorial import EditorialError
 from broadcasts.editorial_calendar import stages
 from broadcasts.editorial_calendar.context import CalendarContext
@@ -48,9 +49,11 @@ from broadcasts.worker import WorkerServices, periodic
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system:calendar"
-# Targets handled per tick; the rest wait for the next tick (seconds later), so one tick after a
-# long outage never holds its transaction for long.
-BATCH = 200
+# Targets handled per transaction: a tick with more due (09:00 in every group) goes on in
+# further short transactions, so other writers (webhooks, the dispatcher) are never held long.
+BATCH = 25
+# Transactions per tick at most; anything left is the next tick's.
+ROUNDS = 40
 # Occurrences of one target handled per tick (a daily entry after a week down: 7).
 _PER_TARGET = 100
 
@@ -61,19 +64,29 @@ class ScanResult:
     missed: int = 0
     skipped: int = 0
     recomputed: int = 0
+    targets: int = 0  # targets found due (at most the limit)
+
+    def add(self, other: ScanResult) -> None:
+        self.proposed += other.proposed
+        self.missed += other.missed
+        self.skipped += other.skipped
+        self.recomputed += other.recomputed
+        self.targets += other.targets
 
 
-def scan(session: Session, now: datetime, grace: timedelta) -> ScanResult:
-    """Handles everything due by `now`; safe to run from several processes at once."""
+def scan(session: Session, now: datetime, grace: timedelta, limit: int = BATCH) -> ScanResult:
+    """Handles what is due by `now`, for at most `limit` targets; safe to run from several
+    processes at once. `result.targets == limit`: there may be more."""
     result = ScanResult(recomputed=follow_election_calendars(session, now))
     due = session.scalars(
         select(CalendarTarget)
         .where(CalendarTarget.next_due_at <= now)
         .order_by(CalendarTarget.next_due_at, CalendarTarget.id)
-        .limit(BATCH)
+        .limit(limit)
         .with_for_update(skip_locked=True, of=CalendarTarget)
         .options(joinedload(CalendarTarget.entry).joinedload(CalendarEntry.campaign))
     ).all()
+    result.targets = len(due)
     if not due:
         return result
     context = CalendarContext.load(session)
@@ -352,11 +365,22 @@ def _recompute_election(session: Session, code: str, now: datetime) -> int:
     return count
 
 
+def tick(database: Database, now: datetime, grace: timedelta) -> ScanResult:
+    """One worker tick: scans in short transactions until nothing more is due (or ROUNDS)."""
+    result = ScanResult()
+    for _ in range(ROUNDS):
+        with database.transaction() as session:
+            found = scan(session, now, grace)
+        result.add(found)
+        if found.targets < BATCH:
+            break
+    return result
+
+
 @periodic("calendar_scan", 15)
 def calendar_scan_job(services: WorkerServices) -> None:
     grace = timedelta(hours=services.settings.calendar_misfire_grace_hours)
-    with services.database.transaction() as session:
-        result = scan(session, services.clock.now(), grace)
+    result = tick(services.database, services.clock.now(), grace)
     if result.proposed or result.missed:
         log.info(
             "calendar: proposed broadcasts %s, %d missed, %d held by a blackout",

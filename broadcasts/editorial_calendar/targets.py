@@ -32,18 +32,23 @@ def is_live(entry: CalendarEntry) -> bool:
     return entry.campaign is None or entry.campaign.state == CampaignState.ACTIVE.value
 
 
+def content_tags(session: Session, content_ids: Iterable[int | None]) -> dict[int, list[str]]:
+    """The tags of these library items (one query), which their entries' sends carry too."""
+    wanted = {content_id for content_id in content_ids if content_id is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Content.id, Content.tags).where(Content.id.in_(wanted)))
+    return {content_id: list(tags or []) for content_id, tags in rows}
+
+
 def views_for(session: Session, entries: Iterable[CalendarEntry]) -> dict[int, EntryView]:
-    """EntryViews for `entries`, with their library content's tags (one query)."""
+    """EntryViews for `entries`, with their library content's tags."""
     entries = list(entries)
-    content_ids = {entry.content_id for entry in entries if entry.content_id is not None}
-    tags: dict[int, list[str]] = {}
-    if content_ids:
-        rows = session.execute(select(Content.id, Content.tags).where(Content.id.in_(content_ids)))
-        tags = {content_id: list(content_tags or []) for content_id, content_tags in rows}
+    tags = content_tags(session, (entry.content_id for entry in entries))
     return {
         entry.id: EntryView.of(
             entry,
-            tags.get(entry.content_id, []) if entry.content_id is not None else [],
+            [*entry.tags, *(tags.get(entry.content_id, []) if entry.content_id else [])],
             campaign=entry.campaign.name if entry.campaign is not None else None,
             paused=entry.campaign is not None
             and entry.campaign.state == CampaignState.PAUSED.value,

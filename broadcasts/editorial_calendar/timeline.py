@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple, Protocol
 
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.guards import Placement, place
 from broadcasts.editorial_calendar.rules import (
-    KEY_FORMAT,
     Anchored,
     Once,
     Recurring,
     Rule,
     StageSpan,
+    key_moment,
+    key_of,
     occurrences,
 )
-from broadcasts.models import CalendarEntry, EntryRule
+from broadcasts.models import EntryRule
 
 # A recurring rule yields at most this many occurrences that land too early before the scan
 # gives up on a target (a guard against a rule that never gets past `not_before`).
@@ -34,12 +36,45 @@ WAITING_NO_DATE = "stage_undated"
 WAITING_NO_STAGE = "stage_missing"
 
 
-def rule_of(entry: CalendarEntry) -> Rule:
-    if entry.rule == EntryRule.ONCE.value and entry.starts_on is not None:
+class EntryFields(Protocol):
+    """An entry's columns: a `CalendarEntry`, or a row of them read for speed."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def local_time(self) -> time: ...
+    @property
+    def starts_on(self) -> date | None: ...
+    @property
+    def rrule(self) -> str | None: ...
+    @property
+    def anchor_election(self) -> str | None: ...
+    @property
+    def anchor_stage(self) -> str | None: ...
+    @property
+    def anchor_day(self) -> str | None: ...
+    @property
+    def offset_days(self) -> int | None: ...
+    @property
+    def during_quiet_hours(self) -> bool: ...
+    @property
+    def campaign_id(self) -> int | None: ...
+
+
+_ONCE, _RECURRING, _ANCHORED = (rule.value for rule in EntryRule)
+
+
+def rule_of(entry: EntryFields) -> Rule:
+    kind = entry.rule
+    if kind == _ONCE and entry.starts_on is not None:
         return Once(entry.starts_on, entry.local_time)
-    if entry.rule == EntryRule.RECURRING.value and entry.rrule and entry.starts_on is not None:
+    if kind == _RECURRING and entry.rrule and entry.starts_on is not None:
         return Recurring(entry.rrule, entry.starts_on, entry.local_time)
-    if entry.rule == EntryRule.ANCHORED.value and entry.anchor_election and entry.anchor_stage:
+    if kind == _ANCHORED and entry.anchor_election and entry.anchor_stage:
         return Anchored(
             entry.anchor_election,
             entry.anchor_stage,
@@ -66,13 +101,14 @@ class EntryView:
     @classmethod
     def of(
         cls,
-        entry: CalendarEntry,
-        content_tags: Iterable[str] = (),
+        entry: EntryFields,
+        tags: Iterable[str] = (),
         *,
         campaign: str | None = None,
         paused: bool = False,
     ) -> EntryView:
-        tags = frozenset(tag.lower() for tag in (*entry.tags, *content_tags))
+        """`tags`: the entry's own and its library content's (blackouts hold by tag)."""
+        tags = frozenset(tag.lower() for tag in tags)
         return cls(
             entry.id,
             entry.title,
@@ -89,15 +125,17 @@ class EntryView:
         return isinstance(self.rule, Recurring)
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One occurrence for one group, where it lands."""
 
     entry: EntryView
     group_id: int
-    key: str
     nominal_local: datetime  # naive, the group's wall clock
     placement: Placement
+
+    @property
+    def key(self) -> str:
+        return key_of(self.entry.rule, self.nominal_local)
 
     @property
     def due(self) -> datetime:
@@ -119,19 +157,30 @@ def waiting_reason(context: CalendarContext, entry: EntryView) -> str | None:
     return WAITING_NO_DATE if entry.rule.local_datetime(span) is None else None
 
 
-def place_slot(
-    context: CalendarContext, entry: EntryView, group_id: int, key: str, nominal: datetime
-) -> Slot:
-    quiet = None if entry.during_quiet_hours else context.quiet_hours(group_id)
-    placement = place(
-        nominal,
-        context.zone(group_id),
-        quiet=quiet,
-        windows=context.windows(group_id),
-        tags=entry.tags,
-        skip_held=entry.recurring,
-    )
-    return Slot(entry, group_id, key, nominal, placement)
+class Placer:
+    """Places one entry's occurrences for one group: the guards are looked up once, not per
+    occurrence (an agenda places tens of thousands)."""
+
+    def __init__(self, context: CalendarContext, entry: EntryView, group_id: int) -> None:
+        self.entry, self.group_id = entry, group_id
+        self.zone = context.zone(group_id)
+        self.quiet = None if entry.during_quiet_hours else context.quiet_hours(group_id)
+        self.windows = context.windows_holding(group_id, entry.tags)
+
+    def slot(self, nominal: datetime) -> Slot:
+        if not self.windows and (self.quiet is None or not self.quiet.contains(nominal.time())):
+            # Nothing moves it (by far the most common case): no need for the general rules.
+            due = nominal.replace(tzinfo=self.zone).astimezone(UTC)
+            return Slot(self.entry, self.group_id, nominal, Placement(due, due))
+        placement = place(
+            nominal,
+            self.zone,
+            quiet=self.quiet,
+            windows=self.windows,
+            tags=self.entry.tags,
+            skip_held=self.entry.recurring,
+        )
+        return Slot(self.entry, self.group_id, nominal, placement)
 
 
 def next_slot(
@@ -146,9 +195,10 @@ def next_slot(
     if not isinstance(entry.rule, Recurring) and cursor_key is not None:
         return None  # a one-off or anchored entry has one occurrence, and it was handled
     after = _after(context, entry, group_id, cursor_key, not_before)
+    placer = Placer(context, entry, group_id)
     found = occurrences(entry.rule, after, span_of(context, entry))
-    for tried, (key, nominal) in enumerate(found, 1):
-        slot = place_slot(context, entry, group_id, key, nominal)
+    for tried, nominal in enumerate(found, 1):
+        slot = placer.slot(nominal)
         if slot.due >= not_before:
             return slot
         if tried >= _MAX_SKIPPED:
@@ -168,7 +218,7 @@ def _after(
     floor = (not_before.astimezone(context.zone(group_id)) - _LATEST_MOVE).replace(tzinfo=None)
     if cursor_key is None:
         return floor
-    return max(datetime.strptime(cursor_key, KEY_FORMAT), floor)
+    return max(key_moment(cursor_key), floor)
 
 
 def slots_between(
@@ -186,16 +236,13 @@ def slots_between(
         return []
     floor = max(start, not_before) if not_before is not None else start
     after = _after(context, entry, group_id, cursor_key, floor)
-    last_nominal = end.astimezone(context.zone(group_id)).replace(tzinfo=None)
+    placer = Placer(context, entry, group_id)
+    last_nominal = end.astimezone(placer.zone).replace(tzinfo=None)
     found: list[Slot] = []
-    for key, nominal in occurrences(entry.rule, after, span_of(context, entry)):
+    for nominal in occurrences(entry.rule, after, span_of(context, entry)):
         if nominal >= last_nominal:
             break
-        slot = place_slot(context, entry, group_id, key, nominal)
+        slot = placer.slot(nominal)
         if floor <= slot.due < end:
             found.append(slot)
     return found
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

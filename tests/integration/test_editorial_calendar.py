@@ -112,8 +112,8 @@ def add(
 
 
 def tick(database: Database, now: datetime) -> scan.ScanResult:
-    with database.transaction() as session:
-        return scan.scan(session, now, GRACE)
+    """What the worker's job runs each time the scheduler wakes it."""
+    return scan.tick(database, now, GRACE)
 
 
 def occurrences(database: Database) -> list[CalendarOccurrence]:
@@ -348,7 +348,7 @@ def test_scanning_again_or_after_a_lost_cursor_never_makes_a_second_broadcast(
 
 
 def test_two_scanners_at_once_still_make_one_broadcast_per_occurrence(world: Database) -> None:
-    for n in range(12):
+    for n in range(15):  # 30 targets: more than one transaction's batch per tick
         add(world, entries.once("2028-11-02", f"09:{n:02d}"), ["KALBAR", "KALTIM"], title=f"E{n}")
     at = datetime(2028, 11, 2, 3, tzinfo=UTC)
     start = threading.Barrier(2)
@@ -370,8 +370,8 @@ def test_two_scanners_at_once_still_make_one_broadcast_per_occurrence(world: Dat
         thread.join(timeout=60)
     assert not errors
     made = [b.id for b in broadcasts(world)]
-    assert len(made) == 24 and sorted(i for r in results for i in r.proposed) == made
-    assert len(occurrences(world)) == 24
+    assert len(made) == 30 and sorted(i for r in results for i in r.proposed) == made
+    assert len(occurrences(world)) == 30
 
 
 # --- Content and approval -------------------------------------------------------------------
