@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -24,8 +24,15 @@ from bot.cli.content import admin_actor, broadcast
 from bot.cli.people import fail, group
 from broadcasts import scheduling
 from broadcasts.calendars import all_elections, load_bundled
-from broadcasts.editorial_calendar import agenda, blackouts, campaigns, entries, quiet_hours, stages
-from broadcasts.editorial_calendar import scan as _scan  # registers the worker's scan
+from broadcasts.editorial_calendar import (
+    agenda,
+    blackouts,
+    campaigns,
+    entries,
+    quiet_hours,
+    scan,
+    stages,
+)
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import QuietHours
@@ -37,7 +44,6 @@ from broadcasts.phrasebook import render
 from broadcasts.schema import upgrade
 from config.settings import SUPPORTED_LANGUAGES
 
-_ = _scan
 _MAX_ID = 2**31 - 1
 
 
@@ -333,6 +339,19 @@ def calendar_cancel(context: Context, entry_id: int, author: str) -> None:
             session, _checked_id(entry_id, "calendar entry"), actor=actor, now=context.clock.now()
         )
     click.echo(f"calendar entry #{entry_id} cancelled")
+
+
+@calendar_group.command("tick")
+@pass_context
+def calendar_tick(context: Context) -> None:
+    """Run the worker's due-entry scan once now (the worker does it every few seconds)."""
+    upgrade(context.database)
+    grace = timedelta(hours=context.settings.calendar_misfire_grace_hours)
+    done = scan.tick(context.database, context.clock.now(), grace)
+    proposed = ", ".join(f"#{i}" for i in done.proposed) or "none"
+    click.echo(f"broadcasts proposed: {proposed}")
+    click.echo(f"missed (more than {grace.total_seconds() / 3600:.0f} h late): {done.missed}")
+    click.echo(f"held by a blackout: {done.skipped}")
 
 
 @calendar_group.command("link")

@@ -296,3 +296,16 @@ def test_the_calendar_link_carries_a_token_for_that_group(cli: Invoke) -> None:
     assert link.output.strip().startswith(
         "https://humasbot.example.go.id/calendar/KALBAR.ics?token="
     )
+
+
+def test_a_tick_on_the_command_line_proposes_what_is_due_and_reports_what_was_missed(
+    cli: Invoke, clock: FixedClock, database: Database
+) -> None:
+    for day in ("2024-02-04", "2024-02-05"):
+        cli("calendar", "add", "--group", "KALBAR", "--on", day, "--time", "10:00", "--body", day)
+    clock.set(datetime(2024, 2, 4, 3, 1, tzinfo=UTC))  # 10:01 WIB
+    assert "broadcasts proposed: #1" in cli("calendar", "tick").output
+    clock.set(datetime(2024, 2, 5, 9, 30, tzinfo=UTC))  # 16:30 WIB: six and a half hours late
+    ticked = cli("calendar", "tick").output
+    assert "broadcasts proposed: none" in ticked and "missed (more than 6 h late): 1" in ticked
+    assert count(database, Broadcast) == 1
