@@ -133,7 +133,9 @@ def check(session: Session, spec: EntrySpec) -> CheckedSpec:
         raise CalendarError("body_or_content")
     content = None
     if spec.content_id is not None:
-        content = session.get(Content, spec.content_id)
+        # Ids are 32-bit in the database: a bigger number cannot be a library item.
+        found = 0 < spec.content_id <= 2**31 - 1
+        content = session.get(Content, spec.content_id) if found else None
         if content is None:
             raise CalendarError("unknown_content", id=spec.content_id)
     try:

@@ -218,18 +218,18 @@ def _proposed(
     approved: bool,
     now: datetime,
 ) -> Broadcast:
-    body = entry.body if entry.body is not None else (content.body if content else "")
-    tags = [*entry.tags, *(content.tags if content is not None else [])]
+    # An entry sends its own text, or a library item as it is (its media, kind and language).
+    library = content if content is not None and entry.body is None else None
     broadcast = editorial.propose(
         session,
         group=group,
         author=_author(entry),
         author_member=None,
-        body=body,
-        media_url=entry.media_url,
-        kind=entry.kind,
-        tags=tags,
-        language=entry.language,
+        body=library.body if library is not None else entry.body or "",
+        media_url=entry.media_url or (library.media_url if library is not None else None),
+        kind=library.kind if library is not None else entry.kind,
+        tags=[*entry.tags, *(library.tags if library is not None else [])],
+        language=library.language if library is not None else entry.language,
         content=content if approved else None,
         scheduled_at=occurrence.due_at,
         now=now,

@@ -309,3 +309,70 @@ def test_a_tick_on_the_command_line_proposes_what_is_due_and_reports_what_was_mi
     ticked = cli("calendar", "tick").output
     assert "broadcasts proposed: none" in ticked and "missed (more than 6 h late): 1" in ticked
     assert count(database, Broadcast) == 1
+
+
+OFFICIAL_2029 = """
+code: pemilu2029
+family: pemilu
+year: 2029
+status: set
+name: {{id: Pemilu 2029, en: 2029 General Election}}
+source: PKPU (example)
+stages:
+  - id: masa-tenang
+    kind: quiet
+    name: {{id: Masa tenang, en: Quiet period}}
+    start: {quiet_start}
+    end: {quiet_end}
+    source: PKPU (example)
+  - id: pemungutan-suara
+    kind: voting
+    name: {{id: Pemungutan suara, en: Voting day}}
+    start: {voting}
+    end: {voting}
+    source: PKPU (example)
+"""
+
+
+def test_anchored_sends_follow_new_official_dates_with_no_edit(cli: Invoke, tmp_path: Path) -> None:
+    cli(
+        "calendar",
+        "add",
+        "--group",
+        "KALTIM",
+        "--anchor",
+        "H-7 pemungutan suara pemilu2029",
+        "--time",
+        "09:00",
+        "--title",
+        "Seminggu lagi",
+        "--body",
+        "Seminggu lagi pencoblosan",
+    )
+    cli(
+        "calendar",
+        "add",
+        "--group",
+        "KALTIM",
+        "--anchor",
+        "first day of masa tenang pemilu2029",
+        "--time",
+        "07:00",
+        "--title",
+        "Masa tenang",
+        "--body",
+        "Masa tenang dimulai",
+    )
+    assert cli("calendar", "list").output.count("waiting") >= 2
+    calendar = tmp_path / "pemilu2029.yaml"
+    for voting, quiet in (
+        ("2024-02-28", ("2024-02-25", "2024-02-27")),
+        ("2024-03-06", ("2024-03-03", "2024-03-05")),
+    ):
+        calendar.write_text(
+            OFFICIAL_2029.format(voting=voting, quiet_start=quiet[0], quiet_end=quiet[1])
+        )
+        assert cli("election", "load", str(calendar), "--replace").exit_code == 0
+    listed = cli("calendar", "list", "--days", "60").output
+    assert "Wed 2024-02-28 09:00 WITA" in listed and "Sun 2024-03-03 07:00 WITA" in listed
+    assert "Wed 2024-02-21" not in listed and "waiting" not in listed

@@ -377,23 +377,58 @@ def test_two_scanners_at_once_still_make_one_broadcast_per_occurrence(world: Dat
 # --- Content and approval -------------------------------------------------------------------
 
 
-def test_approved_library_content_is_approved_by_the_system_and_goes_out(world: Database) -> None:
-    with world.transaction() as session:
+def library_item(database: Database, *, approved: bool) -> int:
+    with database.transaction() as session:
         content = library.add_content(
             session,
-            title="Cek DPT",
-            body="Cek DPT di cekdptonline.kpu.go.id",
+            title="Hoaks pemilu diundur",
+            body="Kabar pemilu diundur adalah hoaks.",
             created_by=ADMIN,
-            tags=["dpt"],
+            tags=["hoaks"],
+            kind="clarification",
+            language="en",
+            media_url="https://kpu.example.go.id/klarifikasi.png",
             now=NOW,
         )
-        library.approve_content(session, content.id, actor="admin:editor", now=NOW)
-        content_id = content.id
+        if approved:
+            library.approve_content(session, content.id, actor="admin:editor", now=NOW)
+        return content.id
+
+
+def test_approved_library_content_is_approved_by_the_system_and_goes_out(world: Database) -> None:
+    content_id = library_item(world, approved=True)
     add(world, entries.once("2028-11-02", "09:00"), ["KALBAR"], body=None, content_id=content_id)
     tick(world, datetime(2028, 11, 2, 2, 1, tzinfo=UTC))
     [broadcast] = broadcasts(world)
     assert broadcast.state == BroadcastState.SENDING.value  # planned at once
     assert broadcast.approved_by == scan.SYSTEM_ACTOR and broadcast.content_id == content_id
+    # Sent as the library has it: its media, kind, language and tags.
+    assert broadcast.media_url == "https://kpu.example.go.id/klarifikasi.png"
+    assert (broadcast.kind, broadcast.language, broadcast.tags) == (
+        "clarification",
+        "en",
+        ["hoaks"],
+    )
+
+
+def test_library_content_not_yet_approved_waits_for_an_editor(world: Database) -> None:
+    content_id = library_item(world, approved=False)
+    add(world, entries.once("2028-11-02", "09:00"), ["KALBAR"], body=None, content_id=content_id)
+    tick(world, datetime(2028, 11, 2, 2, 1, tzinfo=UTC))
+    [broadcast] = broadcasts(world)
+    assert broadcast.state == BroadcastState.PENDING.value and broadcast.approved_by is None
+    assert broadcast.body == "Kabar pemilu diundur adalah hoaks."
+
+
+@pytest.mark.parametrize("content_id", [424242, 2**40])
+def test_an_entry_for_library_content_that_does_not_exist_is_refused(
+    world: Database, content_id: int
+) -> None:
+    with pytest.raises(CalendarError) as error:
+        add(
+            world, entries.once("2028-11-02", "09:00"), ["KALBAR"], body=None, content_id=content_id
+        )
+    assert error.value.key == "unknown_content"
 
 
 # --- Campaigns ------------------------------------------------------------------------------
