@@ -11,9 +11,9 @@ takes at most a fifth of a second's worth of sends (and no more than there are f
 threads) and re-checks cancel and opt-out; claimed rows still waiting for the rate limiter are
 checked again every 0.1 s, so a cancel or an opt-out stops every send that has not started.
 
-Rate: `RateLimiter` grants a start, in the sending thread right before its request, only when
-fewer than the cap started within the last 1 s + margin, so no one-second window ever holds more
-than `SEND_RATE_PER_SECOND` starts.
+Rate: `RateLimiter` grants a start (the transport asks for it right before the request leaves)
+only when fewer than the cap started within the last 1 s + margin, so no one-second window ever
+holds more than `SEND_RATE_PER_SECOND` starts.
 """
 
 from __future__ import annotations
@@ -53,7 +53,14 @@ from broadcasts.models import (
     WhatsAppTemplate,
 )
 from broadcasts.transports import transport_for
-from broadcasts.transports.base import Failure, Outgoing, SendError, SendResult, Transport
+from broadcasts.transports.base import (
+    Failure,
+    NotStarted,
+    Outgoing,
+    SendError,
+    SendResult,
+    Transport,
+)
 from broadcasts.worker import WorkerServices, periodic
 from config.settings import Settings
 
@@ -94,6 +101,10 @@ QUOTA_LOCK = 4_862_021
 UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
 
 
+# How far behind its pacing schedule the limiter may catch up at full speed.
+PACE_CATCH_UP = 0.025
+
+
 class RateLimiter:
     """At most `rate` grants within any `window + margin` seconds (a sliding log of grants).
 
@@ -121,9 +132,12 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._grants: deque[float] = deque(maxlen=rate)
-        # Grants are also spaced a little (at 1.25 × the rate at most), so a backlog does not
-        # leave as one burst; bursts are what turns small delays into an over-full window.
-        self._gap = 0.8 / rate
+        # Grants are also paced evenly, one per span/rate, on a schedule: a backlog then never
+        # leaves as a burst (bursts turn small delays into an over-full window). The schedule,
+        # not the moment a late-waking thread got its grant, sets the next slot, so a little
+        # oversleeping (PACE_CATCH_UP) is caught up instead of lowering the rate.
+        self._gap = self.span / rate
+        self._next_slot = 0.0
         self._paused_until = 0.0
         self._slow_until = 0.0
         self._lock = threading.Lock()
@@ -139,9 +153,7 @@ class RateLimiter:
         while self._grants and now - self._grants[0] >= self.span:
             self._grants.popleft()
         limit = self.current_rate(now)
-        needed = 0.0
-        if self._grants:
-            needed = self._grants[-1] + self._gap - now
+        needed = self._next_slot - now
         if len(self._grants) >= limit:
             # The grant that must leave the window before another fits in.
             needed = max(needed, self._grants[len(self._grants) - limit] + self.span - now)
@@ -160,6 +172,7 @@ class RateLimiter:
                     needed = self._wait_needed(now)
                     if needed <= 0:
                         self._grants.append(now)
+                        self._next_slot = max(self._next_slot, now - PACE_CATCH_UP) + self._gap
                         return now
                 self._sleep(needed)
 
@@ -484,23 +497,34 @@ class Dispatcher:
     # --- sending -------------------------------------------------------------------------------
 
     def _send(self, claimed: Claimed) -> Outcome:
-        # Granted here, in the sending thread, right before the request: the gap between the
-        # grant and the request reaching Twilio stays small, whatever the main loop is doing.
-        self.limiter.acquire()
-        checked_at, stopped_broadcasts, stopped_members = self._stopped
-        if checked_at > claimed.claimed_at:
-            if claimed.broadcast_id in stopped_broadcasts:
-                return claimed, Stopped("broadcast cancelled before its send started")
-            if claimed.member_id in stopped_members:
-                return claimed, Stopped("member opted out before the send started")
+        def gate() -> None:
+            # Granted right before the request leaves (the transport calls this), so the gap
+            # between the grant and the request reaching Twilio stays small.
+            self.limiter.acquire()
+            reason = self._stop_reason(claimed)
+            if reason is not None:
+                raise NotStarted(reason)
+
         try:
-            return claimed, self.transport.send(claimed.outgoing)
+            return claimed, self.transport.send(claimed.outgoing, gate)
+        except NotStarted as stopped:
+            return claimed, Stopped(stopped.reason)
         except SendError as error:
             return claimed, error
         except Exception as error:
             # Whatever went wrong, the request may have been made: only reconcile may resend.
             log.exception("send of delivery %s failed unexpectedly", claimed.outgoing.delivery_id)
             return claimed, SendError(Failure.UNKNOWN, f"outcome unknown ({type(error).__name__})")
+
+    def _stop_reason(self, claimed: Claimed) -> str | None:
+        checked_at, stopped_broadcasts, stopped_members = self._stopped
+        if checked_at <= claimed.claimed_at:
+            return None  # no check since the claim, which saw neither
+        if claimed.broadcast_id in stopped_broadcasts:
+            return "broadcast cancelled before its send started"
+        if claimed.member_id in stopped_members:
+            return "member opted out before the send started"
+        return None
 
     def drain(self, seconds: float = SLICE_SECONDS) -> int:
         """Sends what is due until nothing is, or for about `seconds`; returns requests made."""

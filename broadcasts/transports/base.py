@@ -7,6 +7,7 @@ of failure it got (retry later, slow down, permanent, opted out, or unknown outc
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -95,6 +96,19 @@ class SendError(Exception):
         self.retry_after = retry_after
 
 
+# Called by a transport right before a request leaves (the rate limiter's grant, a last look
+# at cancels): as late as possible, so what Twilio sees keeps the spacing the gate enforces.
+Gate = Callable[[], None]
+
+
+class NotStarted(Exception):
+    """Raised by a gate: the request must not be made, and was not."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class TransportUnavailable(Exception):
     """The transport cannot do this at all (e.g. templates on the console)."""
 
@@ -139,8 +153,11 @@ class Transport(Protocol):
 
     name: str
 
-    def send(self, message: Outgoing) -> SendResult:
-        """Sends one message; raises `SendError` when it was not (certainly) sent."""
+    def send(self, message: Outgoing, gate: Gate | None = None) -> SendResult:
+        """Sends one message; raises `SendError` when it was not (certainly) sent.
+
+        `gate` is called right before the request leaves; `NotStarted` from it propagates.
+        """
         ...
 
     def sent_to(self, to: str, since: datetime) -> list[SentMessage]:

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from broadcasts.clock import Clock, SystemClock
 from broadcasts.transports.base import (
+    Gate,
     Outgoing,
     RemoteTemplate,
     SendResult,
@@ -32,7 +33,9 @@ class ConsoleTransport:
         self._numbers = itertools.count(1)
         self.sent: deque[tuple[Outgoing, SentMessage]] = deque(maxlen=KEPT)
 
-    def send(self, message: Outgoing) -> SendResult:
+    def send(self, message: Outgoing, gate: Gate | None = None) -> SendResult:
+        if gate is not None:
+            gate()
         text = message.body or ""
         if message.content_sid:
             variables = ", ".join(f"{k}={v}" for k, v in (message.content_variables or {}).items())

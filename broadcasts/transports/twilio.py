@@ -20,6 +20,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from broadcasts.transports.base import (
+    Gate,
     Outgoing,
     RemoteTemplate,
     SendResult,
@@ -44,6 +45,7 @@ class _RememberingHttpClient(TwilioHttpClient):  # type: ignore[misc]
     def __init__(self, base_url: str) -> None:
         super().__init__(timeout=REQUEST_TIMEOUT)
         self.retry_after: float | None = None
+        self.gate: Gate | None = None  # called once, by the next request, before it leaves
         # requests reads proxy and CA-bundle variables from the environment on every request,
         # a real share of the CPU per message at hundreds a second; read them once instead.
         resolved = self.session.merge_environment_settings(base_url, {}, None, None, None)
@@ -53,6 +55,9 @@ class _RememberingHttpClient(TwilioHttpClient):  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> Response:
         self.retry_after = None
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate()
         response: Response = super().request(*args, **kwargs)
         raw = (response.headers or {}).get("Retry-After")
         if raw is not None:
@@ -100,7 +105,7 @@ class TwilioTransport:
             return {"from_": sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"}
         raise ValueError("set TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID")
 
-    def send(self, message: Outgoing) -> SendResult:
+    def send(self, message: Outgoing, gate: Gate | None = None) -> SendResult:
         fields: dict[str, Any] = {"to": message.to, **self._sender_fields()}
         if message.status_callback:
             fields["status_callback"] = message.status_callback
@@ -113,6 +118,7 @@ class TwilioTransport:
             if message.media_url:
                 fields["media_url"] = [message.media_url]
         client = self.client()
+        client.http_client.gate = gate
         try:
             created = client.messages.create(**fields)
         except TwilioRestException as error:
@@ -124,6 +130,8 @@ class TwilioTransport:
         except requests.RequestException as error:
             # No answer: Twilio may or may not have created the message.
             raise classify(None, None, type(error).__name__) from error
+        finally:
+            client.http_client.gate = None
         return SendResult(str(created.sid), str(created.status or "queued"))
 
     def sent_to(self, to: str, since: datetime) -> list[SentMessage]:
