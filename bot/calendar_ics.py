@@ -7,6 +7,7 @@ a missing or wrong token gets 403, an unknown group 404.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -82,11 +83,13 @@ def feed(session: Session, group: Group, language: str, now: datetime) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", render("calendar_ics_name", language, group=group.name))
     calendar.add("x-wr-timezone", group.timezone)
-    items = agenda.coming(session, now, days=AHEAD_DAYS, group_ids=[group.id], context=context)
+    # What reaches the group's members: its own sends and those of the groups above it.
+    reaching = context.lineage(group.id)
+    items = agenda.coming(session, now, days=AHEAD_DAYS, group_ids=reaching, context=context)
     for item in items:
         if item.when is not None:
             calendar.add_component(_coming_event(item, language, context, now))
-    for occurrence, title in _history(session, group, now):
+    for occurrence, title in _history(session, reaching, now):
         calendar.add_component(_past_event(occurrence, title, language, now))
     return bytes(calendar.to_ical())
 
@@ -108,12 +111,14 @@ def _coming_event(
     return event
 
 
-def _history(session: Session, group: Group, now: datetime) -> list[tuple[CalendarOccurrence, str]]:
+def _history(
+    session: Session, group_ids: Collection[int], now: datetime
+) -> list[tuple[CalendarOccurrence, str]]:
     rows = session.execute(
         select(CalendarOccurrence, CalendarEntry.title)
         .join(CalendarEntry, CalendarEntry.id == CalendarOccurrence.entry_id)
         .where(
-            CalendarOccurrence.group_id == group.id,
+            CalendarOccurrence.group_id.in_(list(group_ids)),
             CalendarOccurrence.due_at >= now - timedelta(days=HISTORY_DAYS),
         )
         .order_by(CalendarOccurrence.due_at)

@@ -107,3 +107,19 @@ def test_an_unknown_group_is_not_found(client: FlaskClient, settings: Settings) 
     response = client.get(f"/calendar/NOWHERE.ics?token={feed_token(settings, 'NOWHERE')}")
     assert response.status_code == 404
     assert response.get_json()["error"] == "Not Found"
+
+
+@pytest.mark.usefixtures("calendar")
+def test_a_group_below_sees_the_sends_that_reach_it_from_above(
+    client: FlaskClient, settings: Settings, database: Database, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        membership.create_group(session, "PONTIANAK", "Kota Pontianak", parent_code="KALBAR")
+        spec = entries.EntrySpec(
+            "Kota", entries.once("2024-02-06", "08:00"), ["PONTIANAK"], body="x"
+        )
+        entries.add_entry(session, spec, actor="admin:t", now=clock.now())
+    city = events(client, f"/calendar/PONTIANAK.ics?token={feed_token(settings, 'PONTIANAK')}")
+    assert {"Kota", "Cek DPT", "Malam", "Mingguan"} <= set(city)
+    province = events(client, f"/calendar/KALBAR.ics?token={feed_token(settings, 'KALBAR')}")
+    assert "Kota" not in province
