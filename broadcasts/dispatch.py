@@ -321,6 +321,10 @@ def counts_for(session: Session, broadcast_id: int) -> dict[str, int]:
     return {str(state): int(n) for state, n in rows}
 
 
+class NotConfigured(RuntimeError):
+    """The settings do not allow sending at all; nothing is attempted until they do."""
+
+
 class Dispatcher:
     """One per process: a rate limiter, a pool of sending threads, and the claim/flush loop."""
 
@@ -335,6 +339,13 @@ class Dispatcher:
         concurrency: int | None = None,
         progress: Progress | None = None,
     ) -> None:
+        if settings.twilio_enabled and not (
+            settings.twilio_whatsapp_from or settings.twilio_messaging_service_sid
+        ):
+            raise NotConfigured(
+                "Twilio is configured but no sender: set TWILIO_WHATSAPP_FROM or"
+                " TWILIO_MESSAGING_SERVICE_SID"
+            )
         self.settings = settings
         self.database = database
         self.clock = clock
@@ -847,6 +858,22 @@ def dispatcher_for(services: WorkerServices) -> Dispatcher:
         return found
 
 
+_complained: set[tuple[int, str]] = set()
+
+
+def configured_dispatcher(services: WorkerServices) -> Dispatcher | None:
+    """The dispatcher, or None (said once, not every second) when the settings forbid one."""
+    try:
+        return dispatcher_for(services)
+    except NotConfigured as error:
+        if (id(services), str(error)) not in _complained:
+            _complained.add((id(services), str(error)))
+            log.error("not sending: %s", error)
+        return None
+
+
 @periodic("dispatch", 1)
 def dispatch_job(services: WorkerServices) -> None:
-    dispatcher_for(services).drain()
+    dispatcher = configured_dispatcher(services)
+    if dispatcher is not None:
+        dispatcher.drain()

@@ -31,7 +31,7 @@ from broadcasts.dispatch import (
     MAX_ATTEMPTS,
     PROCESS_OWNER,
     approved_templates,
-    dispatcher_for,
+    configured_dispatcher,
     log_done,
     mark_done,
     record_sent,
@@ -323,7 +323,9 @@ def dead_owners(session: Session, now: datetime) -> list[str]:
 
 @periodic("reconcile", 2)
 def reconcile_job(services: WorkerServices) -> None:
-    dispatcher = dispatcher_for(services)
+    dispatcher = configured_dispatcher(services)
+    if dispatcher is None:
+        return
     report = Reconciler(
         services.settings,
         services.database,

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher
+from broadcasts.dispatch import Dispatcher, dispatch_job
 from broadcasts.models import (
     Broadcast,
     BroadcastState,
@@ -23,9 +23,10 @@ from broadcasts.models import (
     Member,
     OutboundMessage,
 )
-from broadcasts.reconcile import Reconciler
+from broadcasts.reconcile import Reconciler, reconcile_job
 from broadcasts.transports.base import Outgoing
 from broadcasts.transports.twilio import TwilioTransport
+from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import (
     add_template,
@@ -412,3 +413,21 @@ def test_template_sends_in_doubt_are_matched_whether_or_not_they_carry_the_text(
     clock.advance(timedelta(minutes=5))  # settled: only a match prevents a resend
     assert reconciler.run().confirmed == 2
     assert dispatcher.drain() == 0 and fake.total() == 2
+
+
+def test_twilio_without_a_sender_attempts_nothing_and_says_so_once(
+    delivery_settings: Settings,
+    fake: FakeTwilio,
+    database: Database,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broadcast_id = seed_broadcast(database, clock.now(), 2)
+    services = WorkerServices(delivery_settings.replace(twilio_whatsapp_from=None), database, clock)
+    for _ in range(3):
+        dispatch_job(services)
+        reconcile_job(services)
+    assert states(database, broadcast_id) == {DeliveryState.QUEUED.value: 2}
+    assert fake.total() == 0
+    complaints = [r for r in caplog.records if "TWILIO_WHATSAPP_FROM" in r.getMessage()]
+    assert len(complaints) == 1 and complaints[0].levelname == "ERROR"
