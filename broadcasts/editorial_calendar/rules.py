@@ -334,35 +334,37 @@ class _SimpleRule:
         return first + timedelta(days=max(periods, 0) * self.step)
 
     def _daily(self, start: datetime, after: datetime) -> Iterator[datetime]:
-        day, at, step = self._first_period(start.date(), after), start.time(), timedelta(self.step)
+        moment = datetime.combine(self._first_period(start.date(), after), start.time())
+        step, until, weekdays = timedelta(self.step), self.until, self.weekdays
         misses = 0
         while misses < 7:  # weekdays recur within 7 periods; none in 7 means none ever
-            moment = datetime.combine(day, at)
-            if self.until is not None and moment > self.until:
+            if until is not None and moment > until:
                 return
-            if self.weekdays is None or day.weekday() in self.weekdays:
+            if weekdays is None or moment.weekday() in weekdays:
                 misses = 0
                 if moment > after:
                     yield moment
             else:
                 misses += 1
-            day += step
+            moment += step
 
     def _weekly(self, start: datetime, after: datetime) -> Iterator[datetime]:
         wanted = self.weekdays or frozenset({start.weekday()})
-        offsets = sorted((day - self.week_start) % 7 for day in wanted)
+        offsets = [timedelta(days=(day - self.week_start) % 7) for day in wanted]
+        offsets.sort()
         first_week = start.date() - timedelta(days=(start.weekday() - self.week_start) % 7)
-        week, at = self._first_period(first_week, after), start.time()
+        week = datetime.combine(self._first_period(first_week, after), start.time())
+        step, until = timedelta(self.step), self.until
         while True:
             for offset in offsets:
-                moment = datetime.combine(week + timedelta(days=offset), at)
+                moment = week + offset
                 if moment < start:
                     continue
-                if self.until is not None and moment > self.until:
+                if until is not None and moment > until:
                     return
                 if moment > after:
                     yield moment
-            week += timedelta(days=self.step)
+            week += step
 
 
 _SIMPLE_PARTS = frozenset({"freq", "interval", "until", "byweekday", "wkst"})
