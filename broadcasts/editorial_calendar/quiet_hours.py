@@ -85,7 +85,3 @@ def _moved(session: Session, group: Group, now: datetime) -> None:
 def quiet_hours_of(session: Session, group_code: str) -> tuple[Group, QuietHours | None]:
     group = _group(session, group_code)
     return group, CalendarContext.load(session).quiet_hours(group.id)
-
-
-def own_setting(session: Session, group: Group) -> GroupQuietHours | None:
-    return session.scalar(select(GroupQuietHours).where(GroupQuietHours.group_id == group.id))

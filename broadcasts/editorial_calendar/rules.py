@@ -124,14 +124,6 @@ class Anchored:
         if moment is not None and moment > after:
             yield moment
 
-    def describe(self) -> str:
-        """H-7 / H+1 / H, the way Indonesian officers count days to an event."""
-        if self.offset_days == 0:
-            prefix = "H" if self.day == FIRST_DAY else "last day of"
-        else:
-            prefix = f"H{self.offset_days:+d}"
-        return f"{prefix} {self.stage.removeprefix('kind:')} {self.election}"
-
 
 # --- Recurring rules (RFC 5545 RRULE) -------------------------------------------------------
 
@@ -252,7 +244,9 @@ def check_rrule(text: str, starts_on: date, at: time) -> str:
         raise CalendarError("bad_rrule", rule=rule, reason="a part is given twice")
     values = dict(parts)
     if values.get("FREQ") not in _FREQUENCIES:
-        raise CalendarError("bad_rrule", rule=rule, reason="FREQ must be DAILY, WEEKLY or MONTHLY")
+        raise CalendarError(
+            "bad_rrule", rule=rule, reason="FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"
+        )
     until = values.get("UNTIL")
     if until is not None:
         if not _UNTIL.match(until):
