@@ -64,7 +64,7 @@ def recurring(
     """From a raw RRULE, or from a frequency (daily / weekly on days / monthly on a day)."""
     start, moment = parse_date(starts_on), parse_time(at)
     end = parse_date(until) if until else None
-    if rrule and (frequency or end):
+    if rrule and (frequency or end or weekdays or month_day is not None or interval != 1):
         raise CalendarError("rrule_or_frequency")
     if not rrule and not frequency:
         raise CalendarError("no_frequency")

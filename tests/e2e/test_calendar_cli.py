@@ -241,6 +241,7 @@ def test_broadcast_schedule_on_the_command_line(cli: Invoke, database: Database)
             "no election",
         ),
         (("--weekly", "someday", "--time", "09:00"), "not a day of the week"),
+        (("--rrule", "FREQ=DAILY", "--every", "2", "--time", "09:00"), "not both"),
         (("--daily", "--time", "09:00", "--until", "2024-01-01"), "comes before the start"),
         (("--on", "2024-02-05"), "--time HH:MM is required"),
         (("--on", "2024-02-05", "--daily", "--time", "09:00"), "one of --on, --daily"),
