@@ -245,8 +245,10 @@ class FakeTwilio:
 
     # --- the endpoints -------------------------------------------------------------------------
 
-    def create(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        arrived = time.monotonic()
+    def create(
+        self, form: dict[str, list[str]], arrived: float | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        arrived = time.monotonic() if arrived is None else arrived
         to = _one(form, "To")
         with self._lock:
             self.arrivals.append(arrived)
@@ -446,6 +448,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def parse_request(self) -> bool:
+        # The request line has just been read: the closest this side gets to its arrival.
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
     def _authorised(self) -> bool:
         expected = base64.b64encode(
             f"{self.fake.account_sid}:{self.fake.auth_token}".encode()
@@ -478,7 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
         if match and method == "POST":
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
-            status, payload, headers = self.fake.create(form)
+            status, payload, headers = self.fake.create(form, self.arrived)
             if self.fake.latency:
                 time.sleep(self.fake.latency)
             self._answer(status, payload, headers)
