@@ -6,6 +6,7 @@ One scheduler process only (APScheduler cannot share a job store between process
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ class Job:
 # Jobs add themselves here (see `periodic`); each runs every `seconds`, never twice at once.
 JOBS: list[Job] = []
 
+# The modules that declare jobs: imported by the scheduler itself, so no job depends on some
+# other import having happened first.
+JOB_MODULES = (
+    "broadcasts.planning",
+    "broadcasts.dispatch",
+    "broadcasts.reconcile",
+    "broadcasts.editorial_calendar.scan",
+)
+
 
 def periodic(
     job_id: str, seconds: float
@@ -61,6 +71,8 @@ def build_scheduler(services: WorkerServices, *, blocking: bool) -> BaseSchedule
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC")
     )
+    for module in JOB_MODULES:
+        importlib.import_module(module)
     for job in JOBS:
         scheduler.add_job(
             _guarded,

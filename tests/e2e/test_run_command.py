@@ -1,0 +1,168 @@
+"""The README's first command on a fresh directory: `humasbot run` with no settings at all.
+
+A real process serves HTTP, migrates SQLite under instance/, and its worker delivers an approved
+broadcast through the console transport; `humasbot chat` talks to the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HUMASBOT = str(Path(sys.executable).with_name("humasbot"))
+SETTINGS = (
+    "DATABASE_URL",
+    "TWILIO_",
+    "PUBLIC_BASE_URL",
+    "SECRET_KEY",
+    "BOT_",
+    "SEND_",
+    "WHATSAPP_",
+)
+
+
+def clean_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def humasbot(
+    directory: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [HUMASBOT, *args],
+        cwd=directory,
+        env=clean_environment(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def wait_for(predicate: object, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(predicate) and predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[str]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [HUMASBOT, "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                return bool(reply.status == 200)
+        except OSError:
+            return False
+
+    try:
+        wait_for(healthy)
+        yield tmp_path, port, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_run_serves_answers_and_delivers_with_no_settings(
+    running: tuple[Path, int, subprocess.Popen[str]],
+) -> None:
+    directory, port, process = running
+    assert (directory / "instance" / "humasbot.db").is_file()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as reply:
+        health = json.load(reply)
+    assert health["status"] == "ok" and health["transport"] == "console"
+
+    created = humasbot(directory, "group", "create", "KALBAR", "--name", "Bakohumas Kalbar")
+    assert created.returncode == 0, created.stderr
+    join_code = created.stdout.strip().splitlines()[-1]
+    editor = humasbot(
+        directory, "member", "add", "0812-1111-1111", "--group", "KALBAR", "--role", "editor"
+    )
+    assert editor.returncode == 0, editor.stderr
+    coordinator = humasbot(
+        directory,
+        "member",
+        "add",
+        "+62 812 2222 2222",
+        "--group",
+        "KALBAR",
+        "--role",
+        "coordinator",
+    )
+    assert coordinator.returncode == 0, coordinator.stderr
+
+    joined = humasbot(
+        directory, "chat", "--from", "081233334444", "--message", f"DAFTAR {join_code}"
+    )
+    assert "Selamat bergabung" in joined.stdout
+    dates = humasbot(directory, "chat", "--from", "081233334444", "--message", "kapan pencoblosan?")
+    assert "Pemungutan suara" in dates.stdout
+
+    proposed = humasbot(
+        directory, "chat", "--from", "081222222222", "--message", "SIARKAN KALBAR Cek DPT Anda!"
+    )
+    assert "#1" in proposed.stdout, proposed.stdout
+    approved = humasbot(directory, "chat", "--from", "081211111111", "--message", "SETUJUI 1")
+    assert approved.returncode == 0 and "1" in approved.stdout
+
+    # The worker inside `run` plans and delivers it through the console transport.
+    def delivered() -> bool:
+        status = humasbot(directory, "broadcast", "status", "1")
+        return "done" in status.stdout.lower()
+
+    wait_for(delivered, 60)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "--- to whatsapp:+6281233334444" in output and "Cek DPT Anda!" in output
+
+
+def test_cli_errors_are_clear_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
+    assert humasbot(tmp_path, "group", "create", "KALBAR", "--name", "Kalbar").returncode == 0
+    bad_phone = humasbot(tmp_path, "member", "add", "12", "--group", "KALBAR")
+    assert bad_phone.returncode == 1 and "not a phone number" in bad_phone.stderr
+    unknown_group = humasbot(tmp_path, "member", "add", "081234567890", "--group", "NOWHERE")
+    assert unknown_group.returncode == 1 and "NOWHERE" in unknown_group.stderr
+    bad_zone = humasbot(tmp_path, "group", "create", "X1", "--name", "X", "--timezone", "Mars/Base")
+    assert bad_zone.returncode == 1
+    short_password = humasbot(
+        tmp_path, "admin", "create", "rina", "--password-stdin", stdin="short\n"
+    )
+    assert short_password.returncode == 1 and "8 characters" in short_password.stderr
+    for result in (bad_phone, unknown_group, bad_zone, short_password):
+        assert "Traceback" not in result.stderr
+    taken = humasbot(tmp_path, "group", "create", "kalbar", "--name", "Again")
+    assert taken.returncode == 1 and "Traceback" not in taken.stderr

@@ -1,0 +1,30 @@
+"""The worker's scheduler has every job, whatever else was imported first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+from broadcasts.clock import SystemClock
+from broadcasts.database import Database
+from broadcasts.worker import WorkerServices, build_scheduler
+from config.settings import Settings
+
+services = WorkerServices(Settings(), Database("sqlite://"), SystemClock())
+scheduler = build_scheduler(services, blocking=False)
+print(" ".join(sorted(job.id for job in scheduler.get_jobs())))
+"""
+
+
+def test_a_fresh_worker_schedules_planning_dispatch_reconciliation_and_the_calendar() -> None:
+    # A fresh interpreter: in this test process other tests have imported the job modules.
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == [
+        "calendar_scan",
+        "dispatch",
+        "plan_due_broadcasts",
+        "reconcile",
+    ]
