@@ -1,6 +1,6 @@
 """Ten random SIGKILLs of `humasbot worker` during a 5,000-member broadcast.
 
-    .venv/bin/python -m benchmarks.kill_storm [--members 5000] [--kills 10] [--seed N]
+    .venv/bin/python -m benchmarks.kill_storm [--members 5000] [--kills 10] [--seed N] [--postgres]
 
 The worker runs as a subprocess against a fresh SQLite database (or `--database-url`) and the
 fake Twilio (20 ms per request, a few answers of 500 after the message was created, one
@@ -13,13 +13,20 @@ no message and have no recorded reason (lost), and recipients that got more than
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from broadcasts.clock import SystemClock
 from broadcasts.database import Database
@@ -35,6 +42,10 @@ from tests.delivery_fixtures import (
 )
 from tests.fake_twilio import FakeTwilio
 
+POSTGRES_SERVER = os.environ.get(
+    "HUMASBOT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="SIGKILL the worker mid-broadcast, count.")
@@ -43,7 +54,34 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="SEND_RATE_PER_SECOND")
     parser.add_argument("--seed", type=int, default=random.randrange(1_000_000))
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a fresh database on 127.0.0.1:5432, dropped after"
+    )
     arguments = parser.parse_args()
+    if arguments.postgres:
+        with fresh_postgres() as url:
+            arguments.database_url = url
+            storm(arguments)
+    else:
+        storm(arguments)
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    server = make_url(POSTGRES_SERVER)
+    name = f"humasbot_storm_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def storm(arguments: argparse.Namespace) -> None:
     chance = random.Random(arguments.seed)
     with tempfile.TemporaryDirectory() as workdir, FakeTwilio(latency=0.02) as fake:
         work = Path(workdir)
