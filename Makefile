@@ -25,5 +25,6 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected
 
+# Runs every benchmark and prints its figures (`make bench ARGS=webhook` for one).
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ARGS)
