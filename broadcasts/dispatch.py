@@ -159,6 +159,14 @@ class RateLimiter:
             needed = max(needed, self._grants[len(self._grants) - limit] + self.span - now)
         return needed
 
+    def _schedule_next(self, now: float) -> None:
+        idle = not self._grants or now - self._grants[-1] > self._gap + PACE_CATCH_UP
+        if idle:
+            # Nobody was waiting: a new schedule starts now, with no lag to make up.
+            self._next_slot = now + self._gap
+        else:
+            self._next_slot = max(self._next_slot, now - PACE_CATCH_UP) + self._gap
+
     def acquire(self) -> float:
         """Blocks until a start is allowed; returns the (monotonic) time granted.
 
@@ -171,8 +179,8 @@ class RateLimiter:
                     now = self._monotonic()
                     needed = self._wait_needed(now)
                     if needed <= 0:
+                        self._schedule_next(now)
                         self._grants.append(now)
-                        self._next_slot = max(self._next_slot, now - PACE_CATCH_UP) + self._gap
                         return now
                 self._sleep(needed)
 

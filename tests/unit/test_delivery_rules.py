@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.status_callbacks import moves_forward
-from broadcasts.dispatch import RateLimiter, template_text
+from broadcasts.dispatch import PROCESS_OWNER, RateLimiter, template_text
 from broadcasts.models import DeliveryState
+from broadcasts.reconcile import owner_is_dead
 from broadcasts.transports.base import Failure, classify
 from tests.fake_twilio import busiest_second
 
@@ -49,7 +54,7 @@ def test_with_requests_always_waiting_the_cap_is_nearly_reached() -> None:
     limited = limiter(80, time)
     granted = [limited.acquire() for _ in range(800)]
     achieved = (len(granted) - 1) / (granted[-1] - granted[0])
-    assert busiest_second(granted) == 80 and achieved >= 0.95 * 80
+    assert busiest_second(granted) <= 80 and achieved >= 0.95 * 80
 
 
 def test_slowing_down_halves_the_rate_for_a_while_and_a_pause_stops_grants() -> None:
@@ -92,3 +97,30 @@ def test_template_text_is_one_bounded_line() -> None:
     assert template_text("Baris\n\tdua   tiga") == "Baris dua tiga"
     long = template_text("kata " * 500)
     assert len(long) == 1000 and long.endswith("…")
+
+
+def test_evenly_paced_grants_catch_up_a_short_oversleep_but_never_burst_past_the_cap() -> None:
+    time = FakeTime()
+    limited = limiter(100, time)
+    granted = [limited.acquire() for _ in range(50)]
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(granted)}
+    assert gaps == {round(limited.span / 100, 6)}  # no bursts: one grant per slot
+    time.now += 0.02  # the thread overslept by two slots
+    caught_up = [limited.acquire() for _ in range(3)]
+    slot = limited.span / 100
+    assert caught_up[1] - caught_up[0] < slot  # the time lost is made up at once…
+    assert round(caught_up[2] - caught_up[1], 6) == round(slot, 6)
+    granted += caught_up + [limited.acquire() for _ in range(300)]
+    assert busiest_second(granted) <= 100  # …within the cap all the same
+
+
+def test_only_a_lease_of_a_process_gone_from_this_host_counts_as_dead() -> None:
+    host = PROCESS_OWNER.partition(":")[0]
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert owner_is_dead(f"{host}:{gone.pid}:abcdef01")
+    assert not owner_is_dead(PROCESS_OWNER)
+    assert owner_is_dead(f"{host}:{os.getpid()}:00000000")  # this pid, an earlier process
+    assert not owner_is_dead(f"{host}:1:abcdef01")  # alive
+    assert not owner_is_dead(f"another-host:{gone.pid}:abcdef01")  # cannot know: the lease runs
+    assert not owner_is_dead("test-dispatcher")
