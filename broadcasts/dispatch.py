@@ -160,9 +160,9 @@ class RateLimiter:
         return needed
 
     def _schedule_next(self, now: float) -> None:
-        idle = not self._grants or now - self._grants[-1] > self._gap + PACE_CATCH_UP
+        idle = not self._grants or now - self._grants[-1] >= self.span
         if idle:
-            # Nobody was waiting: a new schedule starts now, with no lag to make up.
+            # Nobody asked for a whole window: a new schedule starts now, no lag to make up.
             self._next_slot = now + self._gap
         else:
             self._next_slot = max(self._next_slot, now - PACE_CATCH_UP) + self._gap
