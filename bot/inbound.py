@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -29,6 +30,10 @@ _PREVIOUS_REPLY = select(InboundMessage.reply).where(
 )
 _RECORD = insert(InboundMessage.metadata.tables[InboundMessage.__tablename__])
 
+# The same numbers write again and again, and parsing one costs about as much as a query.
+# Only numbers that parse are kept: one that does not raises again each time.
+_phone = lru_cache(maxsize=65536)(normalise_phone)
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -48,7 +53,7 @@ def answer(database: Database, settings: Settings, clock: Clock, inbound: Inboun
 
     Raises `PhoneError` when the sender is not a phone number.
     """
-    phone = normalise_phone(inbound.sender)
+    phone = _phone(inbound.sender)
     for _ in range(RETRIES):
         try:
             return _answer_once(database, settings, clock, inbound, phone)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -30,6 +31,11 @@ def public_url() -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
+@cache
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
 def signed(view: View) -> View:
     """403 unless `X-Twilio-Signature` matches; nothing runs before that."""
 
@@ -41,7 +47,7 @@ def signed(view: View) -> View:
             log.warning("webhook refused: TWILIO_AUTH_TOKEN is not set")
             WEBHOOK_REJECTED.labels(reason="no_token").inc()
             abort(403, "webhook signatures cannot be checked: TWILIO_AUTH_TOKEN is not set")
-        valid = signature and RequestValidator(token).validate(
+        valid = signature and _validator(token).validate(
             public_url(), request.form.to_dict(flat=True), signature
         )
         if not valid:
@@ -52,8 +58,14 @@ def signed(view: View) -> View:
     return cast(View, check)
 
 
+# Control characters XML 1.0 does not allow (tab, newline and carriage return it does). A reply
+# can echo what the member typed, and Twilio rejects TwiML that is not well-formed.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def twiml(text: str) -> Response:
     response = MessagingResponse()
+    text = _NOT_IN_XML.sub("", text)
     if text:
         response.message(text)
     return Response(str(response), mimetype="text/xml")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +24,48 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+# How long a SQLite writer waits for the one before it before giving up.
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Autocommit at the driver so SQLAlchemy's "begin" event decides how a transaction starts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock up front: two writers then queue on busy_timeout instead of one
-    # failing with "database is locked" halfway through its transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Take the write lock up front: two writers then queue instead of one failing with
+    # "database is locked" halfway through its transaction.
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        _wait_for_write_lock(raw)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _wait_for_write_lock(raw: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, retried every millisecond or less while another process writes.
+
+    SQLite's own busy handler sleeps up to 100 ms between tries, so the file sits idle while
+    the writers of several gunicorn workers sleep; retrying this often keeps it busy.
+    """
+    pause, deadline = 0.0001, time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.001)
 
 
 # A pooled PostgreSQL connection is pinged before use only when it has sat idle this long. That
@@ -82,6 +111,12 @@ class Database:
             event.listen(self.engine, "checkin", _note_checkin)
             event.listen(self.engine, "checkout", _ping_if_idle(self.engine))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite lets one transaction at a time write (and every transaction here starts as a
+        # writer); this process's threads queue on a lock, which hands over at once, rather
+        # than each polling the file.
+        self._writer_turn: AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,7 +129,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed together, or rolled back on any error."""
-        with self._sessions() as session, session.begin():
+        with self._writer_turn, self._sessions() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

@@ -53,7 +53,15 @@ COMMAND_TEXT = st.builds(
     TEXT,
     st.sampled_from(["", "?", "!!", " .", "\x00"]),
 )
-BODY = st.one_of(TEXT, COMMAND_TEXT, LONG_TEXT, st.sampled_from(["", " ", "\n", "\x00", "🗳️🇮🇩"]))
+# Commands whose replies repeat what was typed (a code, an election), typed with control bytes.
+ECHOED = st.builds(
+    lambda word, argument: f"{word} {argument}",
+    st.sampled_from(["DAFTAR", "KELUAR", "JADWAL", "TAHAPAN", "BAHASA"]),
+    st.text(st.characters(max_codepoint=0x1F) | CHARACTERS, min_size=1, max_size=12),
+)
+BODY = st.one_of(
+    TEXT, COMMAND_TEXT, ECHOED, LONG_TEXT, st.sampled_from(["", " ", "\n", "\x00", "🗳️🇮🇩"])
+)
 MESSAGE_SID = st.one_of(
     st.uuids().map(lambda u: f"SM{u.hex}"), TEXT, LONG_TEXT, st.sampled_from(["", " ", "\x00"])
 )
@@ -120,6 +128,14 @@ def test_any_signed_form_gets_twiml_or_a_clean_400_and_a_replay_changes_nothing(
     assert_twiml(replay)
     assert replay.get_data() == response.get_data()
     assert stored(database) == after
+
+
+@PER_DATABASE
+@given(sender=VALID_SENDER, body=ECHOED)
+def test_a_reply_that_repeats_control_characters_is_still_well_formed_twiml(
+    twilio: SignedClient, sender: str, body: str
+) -> None:
+    assert_twiml(twilio.message(sender, body))
 
 
 SIGNATURE_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
