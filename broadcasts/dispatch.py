@@ -870,11 +870,11 @@ def dispatcher_for(services: WorkerServices) -> Dispatcher:
     with _dispatchers_lock:
         found = _dispatchers.get(id(services))
         if found is None:
-            freeze_startup_objects()
             progress = TerminalProgress() if sys.stderr.isatty() else None
             found = Dispatcher(
                 services.settings, services.database, services.clock, progress=progress
             )
+            freeze_startup_objects()
             _dispatchers[id(services)] = found
             log.info(
                 "dispatcher %s: %s transport, %d/s, %d in flight",
