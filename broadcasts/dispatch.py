@@ -80,7 +80,8 @@ logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
 
 # This process's name on the leases it takes (host, pid, and a nonce against pid reuse).
 PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-# Longer than a request can take (the transport's timeout), so a live owner never loses it.
+# Longer than a claimed row waits for its turn plus the transport's request timeout, so a live
+# owner never loses a lease.
 LEASE = timedelta(seconds=60)
 FREEFORM_WINDOW = timedelta(hours=24)
 # A window about to close is treated as closed: the send must land inside it.
@@ -100,11 +101,10 @@ PROGRESS_SECONDS = 0.5
 # PostgreSQL advisory lock that serialises the daily-tier check between workers.
 QUOTA_LOCK = 4_862_021
 
-UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
-
-
-# How far behind its pacing schedule the limiter may catch up at full speed.
+# How far behind its pacing schedule the rate limiter may catch up at full speed.
 PACE_CATCH_UP = 0.025
+
+UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
 
 
 class RateLimiter:
