@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, select, update
@@ -19,8 +20,21 @@ INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jay
 
 # The statements every inbound message runs, built once: building and keying a statement costs
 # about as much CPU as running it.
-_MEMBER_BY_WA_ID = select(Member).where(Member.wa_id == bindparam("wa_id"))
-_MEMBER_BY_PHONE = select(Member).where(Member.phone == bindparam("phone"))
+_HOME_TIMEZONE_OF_MEMBER = (
+    select(Group.timezone)
+    .join(Membership, Membership.group_id == Group.id)
+    .where(Membership.member_id == Member.id)
+    .order_by(Membership.id)
+    .limit(1)
+    .correlate(Member)
+    .scalar_subquery()
+)
+_MEMBER_BY_WA_ID = select(Member, _HOME_TIMEZONE_OF_MEMBER).where(
+    Member.wa_id == bindparam("wa_id")
+)
+_MEMBER_BY_PHONE = select(Member, _HOME_TIMEZONE_OF_MEMBER).where(
+    Member.phone == bindparam("phone")
+)
 _MEMBERS = Member.metadata.tables[Member.__tablename__]
 _LAST_INBOUND = (
     update(_MEMBERS)
@@ -37,6 +51,10 @@ _HOME_TIMEZONE = (
     .order_by(Membership.id)
     .limit(1)
 )
+# Home time zones of the members looked up in a session, by member id, kept in `session.info`:
+# the lookup fetches one with the member (a date reply needs it), and any change this module
+# makes to a membership drops them. Only this module writes memberships.
+_HOME_TIMEZONES = "humasbot.home_timezones"
 
 
 class MembershipError(ValueError):
@@ -52,12 +70,32 @@ def find_member(
     session: Session, phone: str | None = None, wa_id: str | None = None
 ) -> Member | None:
     if wa_id:
-        member = session.scalar(_MEMBER_BY_WA_ID, {"wa_id": wa_id})
+        member = _member_with_home(session, _MEMBER_BY_WA_ID, {"wa_id": wa_id})
         if member is not None:
             return member
     if phone:
-        return session.scalar(_MEMBER_BY_PHONE, {"phone": phone})
+        return _member_with_home(session, _MEMBER_BY_PHONE, {"phone": phone})
     return None
+
+
+def _member_with_home(
+    session: Session, statement: Any, parameters: dict[str, str]
+) -> Member | None:
+    row = session.execute(statement, parameters).one_or_none()
+    if row is None:
+        return None
+    member: Member = row[0]
+    _known_home_timezones(session)[member.id] = row[1]
+    return member
+
+
+def _known_home_timezones(session: Session) -> dict[int, str | None]:
+    known: dict[int, str | None] = session.info.setdefault(_HOME_TIMEZONES, {})
+    return known
+
+
+def _memberships_changed(session: Session) -> None:
+    session.info.pop(_HOME_TIMEZONES, None)
 
 
 def get_or_create_member(
@@ -68,6 +106,7 @@ def get_or_create_member(
         member = Member(phone=phone, wa_id=wa_id, name=name)
         session.add(member)
         session.flush()
+        _known_home_timezones(session)[member.id] = None  # in no group yet
         return member
     if wa_id and member.wa_id is None:
         member.wa_id = wa_id
@@ -158,6 +197,7 @@ def add_member(
     joined = Membership(member=member, group=group, role=role.value)
     session.add(joined)
     session.flush()
+    _memberships_changed(session)
     return joined
 
 
@@ -175,6 +215,7 @@ def join(session: Session, member: Member, join_code: str) -> tuple[Group, bool]
         return group, False
     session.add(Membership(member_id=member.id, group_id=group.id, role=Role.MEMBER.value))
     session.flush()
+    _memberships_changed(session)
     return group, True
 
 
@@ -187,6 +228,7 @@ def leave(session: Session, member: Member, group_code: str) -> Group:
         raise MembershipError("not_in_group", code=group.code)
     session.delete(joined)
     session.flush()
+    _memberships_changed(session)
     return group
 
 
@@ -221,7 +263,11 @@ def groups_of(session: Session, member: Member) -> list[tuple[Group, Role]]:
 
 
 def home_timezone(session: Session, member: Member) -> str | None:
-    return session.scalar(_HOME_TIMEZONE, {"member_id": member.id})
+    """The time zone of the member's first group; None when they are in none."""
+    known = _known_home_timezones(session)
+    if member.id not in known:
+        known[member.id] = session.scalar(_HOME_TIMEZONE, {"member_id": member.id})
+    return known[member.id]
 
 
 def descendant_ids(session: Session, group_id: int) -> set[int]:
