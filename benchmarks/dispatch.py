@@ -150,6 +150,8 @@ def main() -> None:
     try:
         baseline = sequential_rate(fake, 30)
         print(f"fake Twilio latency {arguments.latency * 1000:.0f} ms per request")
+        # Other processes' load shows in every figure here: jitter, CPU share.
+        print(f"machine load average (1 min) at start: {os.getloadavg()[0]:.1f}")
         print(f"sequential messages.create loop: {baseline:.1f} msg/s")
         runs = []
         with tempfile.TemporaryDirectory() as workdir:
