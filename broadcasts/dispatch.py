@@ -102,7 +102,7 @@ PROGRESS_SECONDS = 0.5
 QUOTA_LOCK = 4_862_021
 
 # How far behind its pacing schedule the rate limiter may catch up at full speed.
-PACE_CATCH_UP = 0.025
+PACE_CATCH_UP = 0.01
 
 UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
 
@@ -134,11 +134,12 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._grants: deque[float] = deque(maxlen=rate)
-        # Grants are also paced evenly, one per span/rate, on a schedule: a backlog then never
-        # leaves as a burst (bursts turn small delays into an over-full window). The schedule,
-        # not the moment a late-waking thread got its grant, sets the next slot, so a little
-        # oversleeping (PACE_CATCH_UP) is caught up instead of lowering the rate.
-        self._gap = self.span / rate
+        # Grants are also paced, one per 1/rate, on a schedule: a backlog then never leaves as
+        # a burst (bursts turn small delays into an over-full window). The schedule, not the
+        # moment a late-waking thread got its grant, sets the next slot, so a little
+        # oversleeping (PACE_CATCH_UP) is caught up. Pacing at the cap itself, a little faster
+        # than the window allows over time, leaves each window the slack to recover a stall.
+        self._gap = 1.0 / rate
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._slow_until = 0.0
