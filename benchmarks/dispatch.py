@@ -29,7 +29,7 @@ from twilio.rest import Client
 
 from broadcasts.clock import SystemClock
 from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher, freeze_startup_objects
+from broadcasts.dispatch import Dispatcher, tune_process_for_sending
 from broadcasts.models import OutboundMessage
 from broadcasts.schema import upgrade
 from config.settings import PROJECT_ROOT, Settings
@@ -103,7 +103,7 @@ def dispatch_run(fake: FakeProcess, cap: int, seconds: float, workdir: Path) -> 
     count = int(cap * seconds)
     seed_broadcast(database, clock.now(), count)
     before = len(fake.arrivals())
-    freeze_startup_objects()  # as the worker does when it makes its dispatcher
+    tune_process_for_sending()  # as the worker does when it makes its dispatcher
     dispatcher = Dispatcher(settings_for(fake, cap, str(database.url)), database, clock)
     cpu, wall = time.process_time(), time.perf_counter()
     try:
