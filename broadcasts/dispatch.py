@@ -101,21 +101,26 @@ PROGRESS_SECONDS = 0.5
 # PostgreSQL advisory lock that serialises the daily-tier check between workers.
 QUOTA_LOCK = 4_862_021
 
-# How far behind its pacing schedule the rate limiter may catch up at full speed.
-PACE_CATCH_UP = 0.025
-
 UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
 
 
 class RateLimiter:
-    """At most `rate` grants within any `window + margin` seconds (a sliding log of grants).
+    """At most `rate` grants in any one-second window, paced evenly, on a schedule of slots.
 
-    Proof of the cap: a grant at time t is made only when fewer than `rate` earlier grants lie
-    in (t - span, t], span = window + margin >= 1 s. If some one-second window held rate + 1
-    grants, the last of them would have seen the other `rate` within the previous second, so
-    within span: contradiction. The margin absorbs the jitter between granting a start and the
-    request reaching Twilio. `slow_down` lowers the rate for a while and `pause` stops grants;
-    neither can raise it above `rate`.
+    Each grant gets a slot: the next one on an even schedule (span/rate apart, span = 1 s +
+    margin), never earlier than `span` after the slot `rate` grants before it, and never more
+    than `late` (margin / 2) in the past; a thread may take its grant from its slot time until
+    `late` after it, and a slot that is older is moved up to now.
+
+    Proof of the cap: slot(k + rate) >= slot(k) + span, grant(k) <= slot(k) + late and
+    grant(k + rate) >= slot(k + rate), so grant(k + rate) - grant(k) >= span - late =
+    1 s + margin / 2 > 1 s: no one-second window holds rate + 1 grants. What is left of the
+    margin absorbs the jitter between a grant and its request reaching Twilio.
+
+    Why slots: a thread that wakes a little late (the OS, the GIL) takes a slot it was owed,
+    so lateness up to `late` costs no throughput, where a log of actual grant times would
+    carry every late wake into each following window. `slow_down` halves the rate for a
+    while and `pause` stops grants; neither can raise it above `rate`.
     """
 
     def __init__(
@@ -123,7 +128,7 @@ class RateLimiter:
         rate: int,
         *,
         window: float = 1.0,
-        margin: float = 0.02,
+        margin: float = 0.03,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -131,15 +136,11 @@ class RateLimiter:
             raise ValueError("rate must be at least 1")
         self.rate = rate
         self.span = window + margin
+        self.late = margin / 2
+        self._gap = self.span / rate
         self._monotonic = monotonic
         self._sleep = sleep
-        self._grants: deque[float] = deque(maxlen=rate)
-        # Grants are also paced evenly, one per span/rate, on a schedule: a backlog then never
-        # leaves as a burst (bursts turn small delays into an over-full window), and the window
-        # itself rarely has to hold a grant back (a thread waking a little late for the window
-        # would lose that time for good). The schedule, not the moment a late-waking thread got
-        # its grant, sets the next slot, so a little oversleeping (PACE_CATCH_UP) is made up.
-        self._gap = self.span / rate
+        self._slots: deque[float] = deque(maxlen=rate)
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._slow_until = 0.0
@@ -150,25 +151,13 @@ class RateLimiter:
         now = self._monotonic() if now is None else now
         return max(1, self.rate // 2) if now < self._slow_until else self.rate
 
-    def _wait_needed(self, now: float) -> float:
-        if now < self._paused_until:
-            return self._paused_until - now
-        while self._grants and now - self._grants[0] >= self.span:
-            self._grants.popleft()
+    def _slot(self, now: float) -> float:
+        """The slot the next grant would take."""
+        slot = max(self._next_slot, now - self.late, self._paused_until)
         limit = self.current_rate(now)
-        needed = self._next_slot - now
-        if len(self._grants) >= limit:
-            # The grant that must leave the window before another fits in.
-            needed = max(needed, self._grants[len(self._grants) - limit] + self.span - now)
-        return needed
-
-    def _schedule_next(self, now: float) -> None:
-        idle = not self._grants or now - self._grants[-1] >= self.span
-        if idle:
-            # Nobody asked for a whole window: a new schedule starts now, no lag to make up.
-            self._next_slot = now + self._gap
-        else:
-            self._next_slot = max(self._next_slot, now - PACE_CATCH_UP) + self._gap
+        if len(self._slots) >= limit:
+            slot = max(slot, self._slots[len(self._slots) - limit] + self.span)
+        return slot
 
     def acquire(self) -> float:
         """Blocks until a start is allowed; returns the (monotonic) time granted.
@@ -180,12 +169,12 @@ class RateLimiter:
             while True:
                 with self._lock:
                     now = self._monotonic()
-                    needed = self._wait_needed(now)
-                    if needed <= 0:
-                        self._schedule_next(now)
-                        self._grants.append(now)
+                    slot = self._slot(now)
+                    if slot <= now:
+                        self._slots.append(slot)
+                        self._next_slot = slot + self._gap
                         return now
-                self._sleep(needed)
+                self._sleep(slot - now)
 
     def pause(self, seconds: float) -> None:
         with self._lock:
@@ -851,10 +840,6 @@ def record_all_sent(session: Session, sent: list[tuple[int, str]], now: datetime
 # --- the worker's job ------------------------------------------------------------------------
 
 
-# How long a thread may hold the GIL while another waits (CPython's default is 5 ms).
-SWITCH_INTERVAL = 0.001
-
-
 def freeze_startup_objects() -> None:
     """Keeps the objects that exist once the process is set up out of garbage collection.
 
@@ -867,9 +852,7 @@ def freeze_startup_objects() -> None:
 
 
 def tune_process_for_sending() -> None:
-    """The sending process is latency-bound: a thread woken for its send slot should get the
-    GIL within a millisecond, not wait up to 5 ms behind a thread building a request."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    """What the sending process does once set up (the benchmarks do the same)."""
     freeze_startup_objects()
 
 
