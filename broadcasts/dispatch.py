@@ -11,9 +11,9 @@ takes at most a fifth of a second's worth of sends (and no more than there are f
 threads) and re-checks cancel and opt-out; claimed rows still waiting for the rate limiter are
 checked again every 0.1 s, so a cancel or an opt-out stops every send that has not started.
 
-Rate: `RateLimiter` grants a start (the transport asks for it right before the request leaves)
-only when fewer than the cap started within the last 1 s + margin, so no one-second window ever
-holds more than `SEND_RATE_PER_SECOND` starts.
+Rate: `RateLimiter` grants each start (the transport asks right before the request leaves) a
+slot on an even schedule whose every `SEND_RATE_PER_SECOND` consecutive slots span more than a
+second, so no one-second window ever holds more starts than the cap (proof in its docstring).
 """
 
 from __future__ import annotations
