@@ -54,30 +54,41 @@ def answer(database: Database, settings: Settings, clock: Clock, inbound: Inboun
     Raises `PhoneError` when the sender is not a phone number.
     """
     phone = _phone(inbound.sender)
+    # Nearly every MessageSid is new, so the first attempt does not look for an earlier reply:
+    # a repeated one fails the final INSERT on its unique key, which rolls back all the
+    # attempt did, and the next attempt looks first.
+    look_first = False
     for _ in range(RETRIES):
         try:
-            return _answer_once(database, settings, clock, inbound, phone)
+            return _answer_once(database, settings, clock, inbound, phone, look_first)
         except IntegrityError:
-            # Another connection won a race: the same MessageSid (Twilio's retry), whose reply
-            # the next attempt returns, or a new number's first two messages at once, where
-            # the next attempt finds the member the other one created.
-            continue
+            # A MessageSid answered before (Twilio's retry, or the same one racing in on
+            # another connection), whose reply the next attempt returns; or a new number's
+            # first two messages at once, where the next attempt finds the member.
+            look_first = True
         except DBAPIError as error:
             # The server dropped the connection (a restart, a failover): the pool has let it go
             # and the next attempt takes a fresh one. Had the commit gone through, the
             # MessageSid is found and its reply returned, so nothing happens twice.
             if not error.connection_invalidated:
                 raise
-    return _answer_once(database, settings, clock, inbound, phone)
+            look_first = True
+    return _answer_once(database, settings, clock, inbound, phone, look_first=True)
 
 
 def _answer_once(
-    database: Database, settings: Settings, clock: Clock, inbound: Inbound, phone: str
+    database: Database,
+    settings: Settings,
+    clock: Clock,
+    inbound: Inbound,
+    phone: str,
+    look_first: bool,
 ) -> str:
     with database.transaction() as session:
-        previous = _previous_reply(session, inbound.message_sid)
-        if previous is not None:
-            return previous
+        if look_first:
+            previous = _previous_reply(session, inbound.message_sid)
+            if previous is not None:
+                return previous
         return _answer_new(session, settings, clock.now(), inbound, phone)
 
 

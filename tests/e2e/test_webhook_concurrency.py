@@ -1,4 +1,5 @@
-"""Messages as they arrive in production: at the same moment, and across a database restart."""
+"""Messages as they arrive in production: at the same moment, again (Twilio retries), and across
+a database restart."""
 
 from __future__ import annotations
 
@@ -89,4 +90,20 @@ def test_a_message_after_the_server_dropped_the_connections_is_answered_once(
     finally:
         own.dispose()
     with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+
+
+def test_a_late_retry_returns_the_first_reply_and_undoes_nothing_since(
+    twilio: SignedClient, database: Database
+) -> None:
+    phone = "+6281255500003"
+    switch = new_message_sid()
+    first = twilio.say(phone, "BAHASA EN", message_sid=switch)
+    assert "English" in first
+    assert "Indonesia" in twilio.say(phone, "BAHASA ID")
+    # Twilio delivers the first message again: same reply, and the member stays on Indonesian.
+    assert twilio.say(phone, "BAHASA EN", message_sid=switch) == first
+    with database.transaction() as session:
+        member = session.scalars(select(Member).where(Member.phone == phone)).one()
+        assert member.language == "id"
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
