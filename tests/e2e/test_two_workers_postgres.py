@@ -28,6 +28,10 @@ pytestmark = pytest.mark.slow
 SENDERS = ("whatsapp:+14155238886", "whatsapp:+14155238887")
 
 
+def started(log: Path) -> bool:
+    return log.exists() and "worker started" in log.read_text(errors="replace")
+
+
 @pytest.fixture
 def postgres(database: Database) -> Database:
     if not database.is_postgresql:
@@ -39,7 +43,6 @@ def test_two_workers_share_a_broadcast_and_send_nothing_twice(
     postgres: Database, tmp_path: Path
 ) -> None:
     with FakeTwilio(latency=0.05) as fake:
-        broadcast_id = seed_broadcast(postgres, SystemClock().now(), 240)
         fake.fail_after_create_next = 3  # a few outcomes unknown: reconciled, not resent
         workers = [
             start_worker(
@@ -56,6 +59,10 @@ def test_two_workers_share_a_broadcast_and_send_nothing_twice(
             for number, sender in enumerate(SENDERS)
         ]
         try:
+            # Both running before there is anything to send, so neither can do it all alone.
+            logs = [tmp_path / f"worker{number}.log" for number in range(len(SENDERS))]
+            assert wait_until(lambda: all(started(log) for log in logs), timeout=60)
+            broadcast_id = seed_broadcast(postgres, SystemClock().now(), 240)
             finished = wait_until(lambda: unfinished(postgres) == 0, timeout=60, every=0.2)
         finally:
             for worker in workers:
