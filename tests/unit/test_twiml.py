@@ -1,0 +1,43 @@
+"""The TwiML reply: as twilio's MessagingResponse writes it, and well-formed whatever the text."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from hypothesis import given
+from hypothesis import strategies as st
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.twilio_webhooks import twiml_document
+
+# Characters XML allows; the reply builder drops the others.
+XML_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"]).filter(
+        lambda c: c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff")
+    )
+)
+
+
+def twilio_writes(text: str) -> str:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
+
+
+@given(XML_TEXT)
+def test_the_reply_is_what_twilios_messaging_response_writes(text: str) -> None:
+    assert twiml_document(text) == twilio_writes(text)
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_any_text_makes_a_well_formed_reply_carrying_it(text: str) -> None:
+    root = ElementTree.fromstring(twiml_document(text).encode())
+    kept = "".join(c for c in text if c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff"))
+    message = root.find("Message")
+    if not kept:
+        assert message is None
+        return
+    assert message is not None
+    # An XML parser reads any line break as "\n".
+    assert message.text == kept.replace("\r\n", "\n").replace("\r", "\n")
