@@ -219,7 +219,13 @@ def load(port: int, mode: str, arguments: argparse.Namespace) -> Run:
     ]
     limit = 3 * arguments.duration + 300  # the warm-up, signing, and a slow server's tail
     finished = subprocess.run(
-        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=limit, check=False
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        check=False,
+        preexec_fn=(lambda: os.nice(arguments.loader_nice)) if arguments.loader_nice else None,
     )
     if finished.returncode != 0:
         raise SystemExit(f"load generator failed:\n{finished.stderr}")
@@ -288,6 +294,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="closed loop: clients")
     parser.add_argument("--senders", type=int, default=3000, help="distinct phone numbers")
     parser.add_argument("--repeat", type=int, default=1, help="runs per setup (medians)")
+    parser.add_argument(
+        "--loader-nice",
+        type=int,
+        default=0,
+        help="CPU niceness of the load generator (it shares the machine with the server)",
+    )
     parser.add_argument(
         "--runs",
         nargs="+",
