@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -99,10 +100,9 @@ def _previous_reply(session: Session, message_sid: str) -> str | None:
 def _answer_new(
     session: Session, settings: Settings, now: datetime, inbound: Inbound, phone: str
 ) -> str:
-    member = membership.get_or_create_member(
-        session, phone, wa_id=inbound.wa_id, name=inbound.profile_name
+    member = membership.member_writing(
+        session, phone, now, wa_id=inbound.wa_id, name=inbound.profile_name
     )
-    membership.record_inbound(session, member, now)
     command_word, text = respond(session, settings, now, member, inbound.body)
     # A plain INSERT, not a unit-of-work flush of a new object: nothing reads the row back.
     # A MessageSid recorded meanwhile by another connection fails here, and `answer` retries.
@@ -133,7 +133,25 @@ def respond(
     final_language = member.language or reply.language or language
     conversation.language = final_language
     word = parsed.command.name if parsed.command else None
-    return word, render(reply.template, final_language, **reply.data)
+    return word, text_of(reply, final_language)
+
+
+# Texts of replies that read the same for many members (`Reply.same_for`), by template,
+# language and key. Emptied when full: the keys change with the day, so old ones go stale.
+_RENDERED: dict[tuple[str, str, Hashable], str] = {}
+_RENDERED_MAX = 4096
+
+
+def text_of(reply: Reply, language: str) -> str:
+    if reply.same_for is None:
+        return render(reply.template, language, **reply.data)
+    key = (reply.template, language, reply.same_for)
+    text = _RENDERED.get(key)
+    if text is None:
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        text = _RENDERED[key] = render(reply.template, language, **reply.data)
+    return text
 
 
 def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
 from broadcasts import membership
 from broadcasts.database import Database
-from broadcasts.models import Role
+from broadcasts.models import Member, Role
 
 PHONE = "+6281234500001"
 
@@ -40,3 +44,38 @@ def test_the_first_group_joined_is_home(database: Database) -> None:
     with database.transaction() as session:
         member = membership.find_member(session, phone=PHONE)
         assert member is not None and membership.home_timezone(session, member) == "Asia/Makassar"
+
+
+AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def test_a_message_finds_the_member_records_its_time_and_reads_the_home_zone(
+    database: Database,
+) -> None:
+    with database.transaction() as session:
+        membership.create_group(session, "PAPUA", "Papua", timezone="Asia/Jayapura")
+        membership.add_member(session, PHONE, "PAPUA")
+    with database.transaction() as session:  # by phone; the WhatsApp id is learnt
+        member = membership.member_writing(session, PHONE, AT, wa_id="6281234500001", name="Ani")
+        assert membership.home_timezone(session, member) == "Asia/Jayapura"
+        member.language = "en"  # a change made after the lookup is written with the rest
+    with database.transaction() as session:  # by WhatsApp id
+        later = AT + timedelta(hours=1)
+        again = membership.member_writing(session, "+6299999999999", later, wa_id="6281234500001")
+        assert (again.id, again.phone, again.language) == (member.id, PHONE, "en")
+        assert again in session and not session.dirty
+    with database.transaction() as session:
+        stored = session.scalars(select(Member)).one()
+        assert (stored.wa_id, stored.name, stored.language) == ("6281234500001", "Ani", "en")
+        assert stored.last_inbound_at is not None
+        assert stored.last_inbound_at.replace(tzinfo=UTC) == later
+
+
+def test_a_first_message_makes_the_member_with_its_time(database: Database) -> None:
+    with database.transaction() as session:
+        member = membership.member_writing(session, PHONE, AT, wa_id="6281234500001")
+        assert membership.home_timezone(session, member) is None
+    with database.transaction() as session:
+        stored = session.scalars(select(Member)).one()
+        assert stored.last_inbound_at is not None
+        assert (stored.phone, stored.last_inbound_at.replace(tzinfo=UTC)) == (PHONE, AT)
