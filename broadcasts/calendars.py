@@ -9,10 +9,11 @@ loaded a calendar since. Every load therefore moves `loaded_at` strictly forward
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.yaml"  # the words of questions, kept beside the calendars
 
+_generations = itertools.count(1)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -37,6 +40,10 @@ class Snapshot:
 
     elections: tuple[Election, ...]
     loaded_at: datetime | None  # when the newest of them was loaded; None when there are none
+
+    # Numbers each snapshot parsed in this process: what is worked out from one (a rendered
+    # date answer) can be kept under its number, and is not found again once calendars change.
+    generation: int = field(default_factory=lambda: next(_generations), compare=False)
 
     @property
     def codes(self) -> list[str]:

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from bot.commands.conversation import Conversation
@@ -37,7 +38,14 @@ _MAX_ASKED = 40  # an unknown code is echoed back, cut to this length
 @chat_commands.command("JADWAL", english=("DATES",), help="help_jadwal")
 def dates(conversation: Conversation, args: str) -> Reply:
     """Key dates of the next election, or of the one named, with a countdown."""
-    elections = calendars.all_elections(conversation.session)
+    snapshot = calendars.snapshot(conversation.session)
+    return replace(
+        _dates(conversation, snapshot.elections, args),
+        same_for=_same_for(conversation, snapshot, "JADWAL", args),
+    )
+
+
+def _dates(conversation: Conversation, elections: Sequence[Election], args: str) -> Reply:
     today = conversation.today
     found = _chosen(elections, args, today, next_election)
     if isinstance(found, Reply):
@@ -60,7 +68,14 @@ def dates(conversation: Conversation, args: str) -> Reply:
 @chat_commands.command("TAHAPAN", english=("STAGE", "STAGES"), help="help_tahapan")
 def stages(conversation: Conversation, args: str) -> Reply:
     """The stages in progress today and the next one."""
-    elections = calendars.all_elections(conversation.session)
+    snapshot = calendars.snapshot(conversation.session)
+    return replace(
+        _stages(conversation, snapshot.elections, args),
+        same_for=_same_for(conversation, snapshot, "TAHAPAN", args),
+    )
+
+
+def _stages(conversation: Conversation, elections: Sequence[Election], args: str) -> Reply:
     today = conversation.today
     found = _chosen(elections, args, today, current_election)
     if isinstance(found, Reply):
@@ -85,7 +100,14 @@ def stages(conversation: Conversation, args: str) -> Reply:
 @chat_commands.fallback
 def question(conversation: Conversation, body: str) -> Reply | None:
     """A date question in words ("kapan masa tenang pilkada 2024?"); None when it is not one."""
-    elections = calendars.all_elections(conversation.session)
+    snapshot = calendars.snapshot(conversation.session)
+    reply = _question(conversation, snapshot.elections, body)
+    if reply is None:
+        return None
+    return replace(reply, same_for=_same_for(conversation, snapshot, "?", body))
+
+
+def _question(conversation: Conversation, elections: Sequence[Election], body: str) -> Reply | None:
     today = conversation.today
     asked = read_question(body, elections, today)
     if asked is None:
@@ -127,6 +149,11 @@ def not_set_reply(
         },
         language=language,
     )
+
+
+def _same_for(conversation: Conversation, snapshot: calendars.Snapshot, *asked: str) -> Hashable:
+    """What a date answer depends on: the calendars, the reader's day and zone, the question."""
+    return (snapshot.generation, conversation.today, conversation.timezone.key, *asked)
 
 
 def zone_name(conversation: Conversation) -> str:

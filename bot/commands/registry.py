@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,9 @@ class Reply:
     template: str
     data: dict[str, Any] = field(default_factory=dict)
     language: str | None = None  # set when the words asked in tell the language
+    # Replies with equal keys read the same in a given language (a date answer: same calendars,
+    # day, zone and question), so each is rendered once per process; None: always rendered.
+    same_for: Hashable | None = None
 
 
 Handler = Callable[[Conversation, str], Reply]

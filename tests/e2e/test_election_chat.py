@@ -176,6 +176,25 @@ def test_today_follows_the_members_group_time_zone(
     assert "Masa tenang: Minggu, 11 Februari 2024" in say(twilio, "TAHAPAN", JAKARTA)
 
 
+def test_a_repeated_question_is_answered_for_the_day_zone_and_language_it_is_asked_in(
+    twilio: SignedClient, database: Database, clock: FixedClock
+) -> None:
+    """The text of a date answer is kept for the next member who asks the same; it must never
+    carry one day's countdown, one zone's "today" or one language's words into another."""
+    with database.transaction() as session:
+        membership.create_group(session, "PAPUA", "Bakohumas Papua", timezone="Asia/Jayapura")
+        membership.add_member(session, PAPUA, "PAPUA", role=Role.MEMBER)
+    first = say(twilio, "kapan pencoblosan?")
+    assert say(twilio, "kapan pencoblosan?", JAKARTA) == first
+    assert "_10 hari lagi_" in first
+    assert "_10 hari lagi_" in say(twilio, "JADWAL") and "(WIB)" in say(twilio, "JADWAL")
+    assert "(WIT)" in say(twilio, "JADWAL", PAPUA)
+    assert "in 10 days" in say(twilio, "when is voting day?")
+    clock.set(datetime(2024, 2, 5, 2, 0, tzinfo=UTC))
+    assert "_9 hari lagi_" in say(twilio, "kapan pencoblosan?")
+    assert "_9 hari lagi_" in say(twilio, "JADWAL", JAKARTA)
+
+
 def test_a_member_who_chose_a_language_keeps_it_for_questions(twilio: SignedClient) -> None:
     say(twilio, "BAHASA EN")
     assert "Voting day: Wednesday, 14 February 2024" in say(twilio, "kapan pencoblosan?")
