@@ -2,9 +2,10 @@
 
 The `elections` table keeps one validated document per election code. Bundled calendars
 (`config/elections/*.yaml`) fill in the codes the database lacks and never overwrite one an admin
-loaded. Reading is the hot path (JADWAL): parsed calendars stay in memory per process, and one
-tiny query per read — how many rows, and the latest `loaded_at` — tells whether any process has
-loaded a calendar since. Every load therefore moves `loaded_at` strictly forward.
+loaded. Reading is the hot path (JADWAL): parsed calendars stay in memory per process, and a
+tiny query — how many rows, and the latest `loaded_at` — tells whether any process has loaded a
+calendar since. Every load therefore moves `loaded_at` strictly forward. The query runs at most
+once every `RECHECK_SECONDS` per process: a load reaches every answer within that time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,8 +56,20 @@ _Version = tuple[int, datetime | None]
 # Built once: this runs on every JADWAL, and building a statement costs as much as running it.
 _VERSION_QUERY = select(func.count(ElectionRow.id), func.max(ElectionRow.loaded_at))
 
+# How long a process answers from its parsed calendars before it asks again whether they
+# changed: asking costs a round trip, which every date question would otherwise pay.
+RECHECK_SECONDS = 1.0
+
+
+@dataclass
+class _Cached:
+    version: _Version
+    snapshot: Snapshot
+    checked: float  # time.monotonic() when the version was last read
+
+
 # Per database engine (tests use two at once), the version read and the calendars parsed for it.
-_cache: weakref.WeakKeyDictionary[Engine, tuple[_Version, Snapshot]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -111,17 +125,21 @@ def load_bundled(session: Session, now: datetime, directory: Path = ELECTIONS_DI
 
 
 def snapshot(session: Session) -> Snapshot:
-    """The calendars, parsed once per change; costs one small query when nothing changed."""
+    """The calendars, parsed once per change; a small query at most every `RECHECK_SECONDS`."""
     engine = session.get_bind()
+    cached = _cache.get(engine) if isinstance(engine, Engine) else None
+    now = time.monotonic()
+    if cached is not None and now - cached.checked < RECHECK_SECONDS:
+        return cached.snapshot
     count, latest = session.execute(_VERSION_QUERY).one()
     version: _Version = (int(count), latest)
-    cached = _cache.get(engine) if isinstance(engine, Engine) else None
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None and cached.version == version:
+        cached.checked = now
+        return cached.snapshot
     fresh = Snapshot(_parse_rows(session), version[1])
     if isinstance(engine, Engine):
         with _cache_lock:
-            _cache[engine] = (version, fresh)
+            _cache[engine] = _Cached(version, fresh, now)
     return fresh
 
 
@@ -130,7 +148,8 @@ def all_elections(session: Session) -> tuple[Election, ...]:
 
 
 def forget_cached() -> None:
-    """Drops this process's parsed calendars (other processes notice through the version)."""
+    """Drops this process's parsed calendars (other processes notice through the version, within
+    `RECHECK_SECONDS`)."""
     with _cache_lock:
         _cache.clear()
 

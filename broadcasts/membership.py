@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, bindparam, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from broadcasts.models import Group, Member, Membership, Role
 from broadcasts.phones import normalise_phone
@@ -43,14 +42,15 @@ _LAST_INBOUND = (
     .values(last_inbound_at=bindparam("at"))
 )
 # On PostgreSQL a message from a member seen before is found, its time written and the home time
-# zone read in one statement: one round trip where a lookup and an update take two. Core, not an
-# ORM UPDATE, which is built anew on every run at more cost than the query. (SQLite drops the
-# table names inside RETURNING, which breaks the subquery; it takes the two statements.)
+# zone read in one statement: one round trip where a lookup and an update take two. (SQLite drops
+# the table names inside RETURNING, which breaks the subquery; it takes the two statements.)
 _WROTE_BY_WA_ID, _WROTE_BY_PHONE = (
-    update(_MEMBERS)
-    .where(key == bindparam("key"))
-    .values(last_inbound_at=bindparam("at"))
-    .returning(*_MEMBERS.c, _HOME_TIMEZONE_OF_MEMBER)
+    select(Member, literal_column("home_timezone")).from_statement(
+        update(_MEMBERS)
+        .where(key == bindparam("key"))
+        .values(last_inbound_at=bindparam("at"))
+        .returning(*_MEMBERS.c, _HOME_TIMEZONE_OF_MEMBER.label("home_timezone"))
+    )
     for key in (_MEMBERS.c.wa_id, _MEMBERS.c.phone)
 )
 _ROLES = select(Membership.group_id, Membership.role).where(
@@ -126,17 +126,16 @@ def member_writing(
     """The member a message comes from, made on their first, with the message's time recorded:
     that opens the 24-hour window in which free-form messages may be sent to them."""
     if session.get_bind().dialect.name != "postgresql":
-        member = get_or_create_member(session, phone, wa_id=wa_id, name=name)
-        record_inbound(session, member, at)
-        return member
-    row = None
+        known = get_or_create_member(session, phone, wa_id=wa_id, name=name)
+        record_inbound(session, known, at)
+        return known
+    member: Member | None = None
     if wa_id:
-        row = session.execute(_WROTE_BY_WA_ID, {"key": wa_id, "at": at}).one_or_none()
-    if row is None:
-        row = session.execute(_WROTE_BY_PHONE, {"key": phone, "at": at}).one_or_none()
-    if row is None:
+        member = _member_with_home(session, _WROTE_BY_WA_ID, {"key": wa_id, "at": at})
+    if member is None:
+        member = _member_with_home(session, _WROTE_BY_PHONE, {"key": phone, "at": at})
+    if member is None:
         return _new_member(session, phone, wa_id, name, at=at)
-    member = _attached(session, row)
     _complete(member, wa_id, name)
     return member
 
@@ -146,20 +145,6 @@ def record_inbound(session: Session, member: Member, at: datetime) -> None:
     unit-of-work flush. The loaded member is told the value without marking it changed."""
     session.execute(_LAST_INBOUND, {"member_id": member.id, "at": at})
     set_committed_value(member, "last_inbound_at", at)
-
-
-def _attached(session: Session, row: Row[Any]) -> Member:
-    """The member a `_WROTE_BY_…` row describes, as a loaded object of the session."""
-    fields = {column.key: value for column, value in zip(_MEMBERS.c, row, strict=False)}
-    member = session.identity_map.get(identity_key(Member, fields["id"]))
-    if isinstance(member, Member):
-        member.last_inbound_at = fields["last_inbound_at"]
-    else:
-        member = Member(**fields)
-        make_transient_to_detached(member)  # as if loaded: nothing to write back
-        session.add(member)
-    _known_home_timezones(session)[member.id] = row[-1]
-    return member
 
 
 def _new_member(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from broadcasts import calendars
@@ -76,15 +77,19 @@ def test_replacing_a_calendar_changes_what_is_read(database: Database) -> None:
     assert after.decided and str(after.voting_day) == "2029-02-14"
 
 
-def test_the_read_is_cached_until_any_process_loads_a_calendar(database: Database) -> None:
+def test_the_read_is_cached_until_any_process_loads_a_calendar(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with database.transaction() as session:
         load_bundled(session, NOW)
     with database.transaction() as session:
         first = snapshot(session)
+    monkeypatch.setattr(calendars, "RECHECK_SECONDS", 0.0)
     with database.transaction() as session:
         assert snapshot(session) is first  # nothing changed: nothing parsed again
     # Another process replaces a calendar: it writes the row; this process's cache stays put
-    # until the version it compares (row count, latest load time) moves.
+    # for RECHECK_SECONDS, then until the version it compares (row count, latest load time)
+    # moves.
     other_process = Database(database.url.render_as_string(hide_password=False))
     try:
         with other_process.transaction() as session:
@@ -98,6 +103,10 @@ def test_the_read_is_cached_until_any_process_loads_a_calendar(database: Databas
             )
     finally:
         other_process.dispose()
+    monkeypatch.setattr(calendars, "RECHECK_SECONDS", 3600.0)
+    with database.transaction() as session:
+        assert snapshot(session) is first  # checked a moment ago: not asked again yet
+    monkeypatch.setattr(calendars, "RECHECK_SECONDS", 0.0)
     with database.transaction() as session:
         fresh = snapshot(session)
     assert fresh is not first
