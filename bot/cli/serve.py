@@ -71,7 +71,8 @@ def run(context: Context, host: str, port: int) -> None:
 
 @main.command()
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
-@click.option("--workers", default=2, show_default=True, type=int)
+# Three sync workers did best on 2 cores in `benchmarks.webhook` (more only queue for the CPUs).
+@click.option("--workers", default=3, show_default=True, type=int)
 def web(bind: str, workers: int) -> None:
     """The web process (gunicorn): webhooks, health, metrics, dashboard."""
     import sys
