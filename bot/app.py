@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from broadcasts.clock import Clock, SystemClock
@@ -37,10 +38,26 @@ def create_app(
         settings, database or Database(settings.database_url), clock or SystemClock()
     )
 
-    from bot import calendar_feed, calendar_ics, health, status_callbacks, twilio_webhooks
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings.public_base_url.startswith("https://")
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the login session
 
+    from bot import (
+        calendar_feed,
+        calendar_ics,
+        dashboard,
+        health,
+        status_callbacks,
+        twilio_webhooks,
+    )
+
+    # Forms carry a CSRF token; Twilio's webhooks are signed instead and carry none.
+    csrf = CSRFProtect(app)
+    csrf.exempt(twilio_webhooks.blueprint)
+    csrf.exempt(status_callbacks.blueprint)
     app.register_blueprint(twilio_webhooks.blueprint)
     app.register_blueprint(status_callbacks.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(calendar_feed.blueprint)
     app.register_blueprint(calendar_ics.blueprint)
