@@ -22,6 +22,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("needs Debian's chromium and chromium-driver", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402  (only once the browser is known to be there)
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -127,7 +128,7 @@ def log_in(browser: webdriver.Chrome, password: str) -> None:
 
 def shown(browser: webdriver.Chrome, words: str) -> str:
     """The page's text once it shows `words`: a click returns before the next page loads."""
-    WebDriverWait(browser, 10).until(
-        lambda driver: words in driver.find_element(By.TAG_NAME, "body").text
-    )
+    # While the next page loads, the body found may belong to the page going away.
+    waiting = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    waiting.until(lambda driver: words in driver.find_element(By.TAG_NAME, "body").text)
     return str(browser.find_element(By.TAG_NAME, "body").text)
