@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_run_command import HUMASBOT, clean_environment, free_port, wait_for
+from tests.processes import clean_environment, humasbot, humasbot_run
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
@@ -31,50 +30,19 @@ ADMIN, PASSWORD = "admin-jatim", "kata-sandi-rahasia"
 COORDINATOR = "081200000001"
 
 
-def environment() -> dict[str, str]:
-    return {**clean_environment(), "SECRET_KEY": "browser-test-secret"}
+SECRET = clean_environment(SECRET_KEY="browser-test-secret")
 
 
-def humasbot(directory: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [HUMASBOT, *args],
-        cwd=directory,
-        env=environment(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def cli(directory: Path, *args: str, stdin: str | None = None) -> str:
+    done = humasbot(directory, *args, stdin=stdin, env=SECRET)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [HUMASBOT, "run", "--port", str(port)],
-        cwd=tmp_path,
-        env=environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                return bool(answer.status == 200)
-        except OSError:
-            return False
-
-    try:
-        wait_for(healthy, 60)
-        yield tmp_path, base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with humasbot_run(tmp_path, env=SECRET, output=subprocess.DEVNULL) as (port, _):
+        yield tmp_path, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -95,13 +63,11 @@ def test_an_admin_logs_in_sees_the_queue_and_pauses_a_campaign(
     server: tuple[Path, str], browser: webdriver.Chrome
 ) -> None:
     directory, base = server
-    humasbot(directory, "admin", "create", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
-    humasbot(directory, "group", "create", "JATIM", "--name", "Bakohumas Jawa Timur")
-    humasbot(directory, "member", "add", COORDINATOR, "--group", "JATIM", "--role", "coordinator")
-    humasbot(directory, "campaign", "create", "literasi-jatim", "--title", "Literasi Jatim")
-    reply = humasbot(
-        directory, "chat", "--from", COORDINATOR, "--message", "SIARKAN JATIM Cek TPS Anda"
-    )
+    cli(directory, "admin", "create", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
+    cli(directory, "group", "create", "JATIM", "--name", "Bakohumas Jawa Timur")
+    cli(directory, "member", "add", COORDINATOR, "--group", "JATIM", "--role", "coordinator")
+    cli(directory, "campaign", "create", "literasi-jatim", "--title", "Literasi Jatim")
+    reply = cli(directory, "chat", "--from", COORDINATOR, "--message", "SIARKAN JATIM Cek TPS Anda")
     assert "#1" in reply
 
     browser.get(f"{base}/admin/")  # not logged in: the login page, then back here

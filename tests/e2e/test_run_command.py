@@ -7,93 +7,21 @@ broadcast through the console transport; `humasbot chat` talks to the same datab
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HUMASBOT = str(Path(sys.executable).with_name("humasbot"))
-SETTINGS = (
-    "DATABASE_URL",
-    "TWILIO_",
-    "PUBLIC_BASE_URL",
-    "SECRET_KEY",
-    "BOT_",
-    "SEND_",
-    "WHATSAPP_",
-)
-
-
-def clean_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS)}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def humasbot(
-    directory: Path, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HUMASBOT, *args],
-        cwd=directory,
-        env=clean_environment(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def wait_for(predicate: object, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+from tests.processes import humasbot, humasbot_run, wait_for
 
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[str]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [HUMASBOT, "run", "--port", str(port)],
-        cwd=tmp_path,
-        env=clean_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
-                return bool(reply.status == 200)
-        except OSError:
-            return False
-
-    try:
-        wait_for(healthy)
+    with humasbot_run(tmp_path) as (port, process):
         yield tmp_path, port, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def test_run_serves_answers_and_delivers_with_no_settings(
