@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, render_template, request, session
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -63,8 +64,11 @@ def create_app(
     app.register_blueprint(calendar_ics.blueprint)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[dict[str, object], int]:
-        return {"error": error.name, "detail": error.description}, error.code or 500
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        if request.path.startswith("/admin"):  # people in a browser: a page, in their words
+            return render_template("error.html", code=code, admin=session.get("admin")), code
+        return {"error": error.name, "detail": error.description}, code
 
     return app
 

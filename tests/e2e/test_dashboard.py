@@ -82,7 +82,8 @@ def test_a_wrong_password_or_name_is_refused_alike(client: FlaskClient) -> None:
 
 def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient) -> None:
     refused = client.post("/admin/login", data={"username": ADMIN, "password": PASSWORD})
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "kedaluwarsa" in refused.get_data(as_text=True)  # a page that says what to do
     log_in(client)
     forged = client.post("/admin/campaigns/literasi-jatim/pause", data={"csrf_token": "forged"})
     assert forged.status_code == 400
@@ -132,7 +133,8 @@ def test_an_admin_cancels_a_broadcast_once_and_an_unknown_one_is_404(
     again = client.post(f"{page}/cancel", data={"csrf_token": token(client, page)})
     assert again.status_code == 303  # told why, on the page, not a 500
     assert "Batalkan siaran" not in client.get(page).get_data(as_text=True)
-    assert client.get("/admin/broadcasts/999").status_code == 404
+    unknown = client.get("/admin/broadcasts/999")
+    assert unknown.status_code == 404 and "Tidak ditemukan" in unknown.get_data(as_text=True)
     missing = client.post("/admin/broadcasts/999/cancel", data={"csrf_token": token(client, page)})
     assert missing.status_code == 404
 
