@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.calendar_ics import feed_url
 from bot.cli.base import Context, main, pass_context
 from bot.cli.content import admin_actor, broadcast
-from bot.cli.people import fail, group
+from bot.cli.people import fail, group, membership_message
 from broadcasts import scheduling
 from broadcasts.calendars import all_elections, load_bundled
 from broadcasts.editorial_calendar import (
@@ -29,6 +29,7 @@ from broadcasts.editorial_calendar import (
     blackouts,
     campaigns,
     entries,
+    group_zone,
     quiet_hours,
     scan,
     stages,
@@ -571,6 +572,33 @@ def blackout_remove(context: Context, blackout_id: int, author: str) -> None:
             session, _checked_id(blackout_id, "blackout"), actor=actor, now=context.clock.now()
         )
     click.echo(f"blackout #{blackout_id} removed")
+
+
+# --- humasbot group timezone ----------------------------------------------------------------
+
+
+@group.command("timezone")
+@click.argument("group_code", metavar="GROUP")
+@click.argument("zone", required=False)
+@click.option("--by", "author", default="cli", show_default=True)
+@pass_context
+def group_timezone(context: Context, group_code: str, zone: str | None, author: str) -> None:
+    """Show a group's time zone, or move the group to ZONE (its calendar sends move with it)."""
+    actor = admin_actor(author)
+    upgrade(context.database)
+    try:
+        with context.database.transaction() as session:
+            if zone is None:
+                found = group_by_code(session, group_code)
+            else:
+                now = context.clock.now()
+                found, moved = group_zone.set_timezone(
+                    session, group_code, zone, actor=actor, now=now
+                )
+                click.echo(f"{moved} calendar send(s) recomputed")
+            click.echo(f"{found.code}: time zone {found.timezone}")
+    except MembershipError as error:
+        raise fail(membership_message(error)) from error
 
 
 # --- humasbot group quiet-hours -------------------------------------------------------------

@@ -21,7 +21,9 @@ from broadcasts.models import (
     Blackout,
     Broadcast,
     CalendarEntry,
+    CalendarTarget,
     Campaign,
+    Group,
     GroupQuietHours,
     Role,
 )
@@ -377,3 +379,35 @@ def test_anchored_sends_follow_new_official_dates_with_no_edit(cli: Invoke, tmp_
     listed = cli("calendar", "list", "--days", "60").output
     assert "Wed 2024-02-28 09:00 WITA" in listed and "Sun 2024-03-03 07:00 WITA" in listed
     assert "Wed 2024-02-21" not in listed and "waiting" not in listed
+
+
+def test_moving_a_group_to_another_zone_moves_its_calendar_sends(
+    cli: Invoke, database: Database
+) -> None:
+    """Entries are local times: 09:00 stays 09:00 on the group's new clock."""
+    added = cli("calendar", "add", "--group", "KALTIM", "--daily", "--time", "09:00",
+                "--title", "Literasi harian", "--body", "Cek DPT")  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+    def next_due() -> datetime:
+        with database.transaction() as session:
+            due = session.scalars(select(CalendarTarget.next_due_at)).one()
+        assert due is not None
+        return due.replace(tzinfo=UTC)
+
+    assert next_due() == datetime(2024, 2, 5, 1, 0, tzinfo=UTC)  # 09:00 WITA
+    assert "KALTIM: time zone Asia/Makassar" in cli("group", "timezone", "KALTIM").output
+    moved = cli("group", "timezone", "KALTIM", "Asia/Jayapura")
+    assert moved.exit_code == 0, moved.output
+    assert "1 calendar send(s) recomputed" in moved.output
+    assert "KALTIM: time zone Asia/Jayapura" in moved.output
+    assert next_due() == datetime(2024, 2, 5, 0, 0, tzinfo=UTC)  # 09:00 WIT
+    assert "09:00 WIT" in cli("calendar", "list", "--group", "KALTIM").output
+
+    refused(cli("group", "timezone", "KALTIM", "Mars/Olympus"), "Unknown time zone")
+    refused(cli("group", "timezone", "NOWHERE", "Asia/Jakarta"), "NOWHERE")
+    assert next_due() == datetime(2024, 2, 5, 0, 0, tzinfo=UTC)  # unchanged by the refusals
+    with database.transaction() as session:
+        assert session.scalars(select(Group.timezone).where(Group.code == "KALTIM")).one() == (
+            "Asia/Jayapura"
+        )
