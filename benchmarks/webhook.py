@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from broadcasts import faq
 from broadcasts.calendars import load_bundled
 from broadcasts.clock import SystemClock
 from broadcasts.database import Database
@@ -104,6 +105,7 @@ def _prepared(database: Database) -> Iterator[Database]:
         upgrade(database)
         with database.transaction() as session:
             load_bundled(session, SystemClock().now())
+            faq.load_bundled(session, SystemClock().now())
         yield database
     finally:
         database.dispose()

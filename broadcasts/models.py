@@ -138,6 +138,17 @@ class Election(Base):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FaqEntryRow(Base):
+    """An election-literacy answer as loaded from `config/faq/*.yaml` (validated document)."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AdminUser(Base):
     __tablename__ = "admin_users"
 

@@ -12,6 +12,7 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ELECTIONS_DIR = PROJECT_ROOT / "config" / "elections"
+FAQ_DIR = PROJECT_ROOT / "config" / "faq"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 

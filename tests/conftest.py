@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
-from broadcasts import calendars
+from broadcasts import calendars, faq
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.models import Base
@@ -98,6 +98,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[Database]:
     found: Database = request.getfixturevalue(f"{request.param}_database")
     _empty(found)
     calendars.forget_cached()  # emptied behind this process's back, as another process could
+    faq.forget_cached()
     yield found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing registers the commands on `main`.
-from bot.cli import calendar, content, delivery, elections, people, serve
+from bot.cli import calendar, content, delivery, elections, faq, people, serve
 from bot.cli.base import main
 
-__all__ = ["calendar", "content", "delivery", "elections", "main", "people", "serve"]
+__all__ = ["calendar", "content", "delivery", "elections", "faq", "main", "people", "serve"]

@@ -22,7 +22,7 @@ from bot.calendar_ics import feed_url
 from bot.cli.base import Context, main, pass_context
 from bot.cli.content import admin_actor, broadcast
 from bot.cli.people import fail, group, membership_message
-from broadcasts import scheduling
+from broadcasts import faq, scheduling
 from broadcasts.calendars import all_elections, load_bundled
 from broadcasts.editorial_calendar import (
     agenda,
@@ -61,6 +61,7 @@ def calendar_transaction(context: Context) -> Iterator[Session]:
         with context.database.transaction() as session:
             # Anchors need the election calendars, even before the first `humasbot run`.
             load_bundled(session, context.clock.now())
+            faq.load_bundled(session, context.clock.now())
             yield session
     except CalendarError as error:
         raise fail(calendar_message(error) + "\nNothing was changed.") from error

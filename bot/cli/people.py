@@ -129,10 +129,12 @@ def chat(context: Context, sender: str, name: str | None, message: str | None) -
     except PhoneError as error:
         raise fail(f"{sender!r} is not a phone number (try 0812… or +62812…)") from error
     upgrade(context.database)
+    from broadcasts import faq
     from broadcasts.calendars import load_bundled
 
     with context.database.transaction() as session:
         load_bundled(session, context.clock.now())
+        faq.load_bundled(session, context.clock.now())
 
     def say(text: str) -> None:
         inbound = Inbound(f"CHAT{uuid.uuid4().hex}", f"whatsapp:{phone}", text, name)

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.cli.base import Context, main, pass_context
+from broadcasts import faq
 from broadcasts.calendars import load_bundled
 from broadcasts.schema import upgrade
 from broadcasts.worker import WorkerServices, build_scheduler
@@ -23,6 +24,7 @@ def prepare(context: Context) -> None:
     upgrade(context.database)
     with context.database.transaction() as session:
         load_bundled(session, context.clock.now())
+        faq.load_bundled(session, context.clock.now())
 
 
 @main.group()
