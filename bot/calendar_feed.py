@@ -14,6 +14,7 @@ from icalendar import Calendar, Event
 from bot.app import services
 from broadcasts import calendars
 from broadcasts.calendars import Snapshot
+from broadcasts.elections import Stage
 from broadcasts.phrasebook import render
 from config.settings import SUPPORTED_LANGUAGES
 
@@ -61,7 +62,13 @@ def feed(found: Snapshot, language: str, stamp: datetime) -> bytes:
             description = render("ics_description", language, election=election, stage=stage)
             event.add("description", description)
             event.add("categories", [election.code])
-            event.add("status", "TENTATIVE" if stage.provisional else "CONFIRMED")
+            event.add("status", _status(stage))
             event.add("transp", "TRANSPARENT")  # a stage does not make anyone busy
             calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def _status(stage: Stage) -> str:
+    if not stage.held:
+        return "CANCELLED"  # a fallback day that was not needed (a second round)
+    return "TENTATIVE" if stage.provisional else "CONFIRMED"

@@ -157,12 +157,24 @@ def text_of(reply: Reply, language: str) -> str:
 def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
     if not body:
         return Reply("empty")
-    if parsed.command is not None:
-        if not chat_commands.allowed(parsed.command, conversation):
-            return Reply("not_allowed", {"command": parsed.word})
-        return parsed.command.handler(conversation, parsed.args)
+    command = parsed.command
+    if command is not None and command.takes(conversation, parsed.args):
+        return _run(conversation, parsed)
+    # A question in words, or a sentence that starts with a command word ("cek dpt sampai
+    # kapan?"); such a sentence goes to its command unless the question is answered.
     for fallback in chat_commands.fallbacks():
         reply = fallback(conversation, body)
-        if reply is not None:
+        if reply is not None and (command is None or reply.answers):
             return reply
-    return Reply("unknown", {"suggestion": chat_commands.suggest(parsed.word)})
+    if command is not None:
+        return _run(conversation, parsed)
+    words = chat_commands.words_for(conversation)
+    suggestion = chat_commands.suggest(parsed.word, words) if len(body.split()) == 1 else None
+    return Reply("unknown", {"suggestion": suggestion})
+
+
+def _run(conversation: Conversation, parsed: Parsed) -> Reply:
+    assert parsed.command is not None
+    if not chat_commands.allowed(parsed.command, conversation):
+        return Reply("not_allowed", {"command": parsed.word})
+    return parsed.command.handler(conversation, parsed.args)

@@ -64,6 +64,14 @@ class Stage:
     expected_month: date | None = None  # only the month is expected: its first day
     key: bool = False  # one of the key dates JADWAL shows
     words: Phrases = field(default_factory=Phrases)
+    # The offices the stage is about ("presiden", "dpr", "kepala-daerah"): "pelantikan presiden"
+    # picks the president's inauguration, not the DPR's oath of the same election.
+    offices: tuple[str, ...] = ()
+    note: Localized | None = None  # a line shown under the stage ("undisputed races only")
+    held: bool = True  # False: a fallback date that was not needed (a second round)
+    # Each region has its own date within the one given (re-votes, inaugurations after disputes):
+    # a question about one region is not answered with the whole range.
+    regional: bool = False
 
     @property
     def official(self) -> bool:
@@ -89,6 +97,9 @@ class Election:
     family: str | None = None
     note: Localized | None = None
     references: tuple[str, ...] = ()
+    # The offices it fills ("presiden", "dprd"): after MK 135/PUU-XXII/2024 the DPRD is no
+    # longer elected with the President, so "pemilihan DPRD berikutnya" is the local election's.
+    offices: tuple[str, ...] = ()
 
     @property
     def decided(self) -> bool:
@@ -264,6 +275,7 @@ def parse_election(document: object, origin: str = "calendar") -> Election:
         family=fields.slug("family"),
         note=fields.localized("note") if "note" in fields else None,
         references=fields.texts("references"),
+        offices=fields.kinds("offices", example="presiden"),
     )
     _check_consistency(election, where)
     return election
@@ -280,6 +292,7 @@ def election_document(election: Election) -> dict[str, Any]:
         "source": election.source,
         "references": list(election.references),
         "stages": [_stage_document(s) for s in election.stages],
+        "offices": list(election.offices) or None,
     }
     if election.note is not None:
         document["note"] = {"id": election.note.id, "en": election.note.en}
@@ -302,14 +315,48 @@ def _stage_document(stage: Stage) -> dict[str, Any]:
         document["expected"] = stage.expected_month.strftime("%Y-%m")
     if stage.words.id or stage.words.en:
         document["words"] = {"id": list(stage.words.id), "en": list(stage.words.en)}
+    if stage.offices:
+        document["offices"] = list(stage.offices)
+    if stage.note is not None:
+        document["note"] = {"id": stage.note.id, "en": stage.note.en}
+    if not stage.held:
+        document["held"] = False
+    if stage.regional:
+        document["regional"] = True
     return document
 
 
 _ELECTION_FIELDS = frozenset(
-    {"code", "family", "year", "status", "name", "note", "source", "references", "stages"}
+    {
+        "code",
+        "family",
+        "year",
+        "status",
+        "name",
+        "note",
+        "source",
+        "references",
+        "stages",
+        "offices",
+    }
 )
 _STAGE_FIELDS = frozenset(
-    {"id", "kind", "name", "start", "end", "provisional", "expected", "source", "key", "words"}
+    {
+        "id",
+        "kind",
+        "name",
+        "start",
+        "end",
+        "provisional",
+        "expected",
+        "source",
+        "key",
+        "words",
+        "offices",
+        "note",
+        "held",
+        "regional",
+    }
 )
 
 
@@ -354,6 +401,10 @@ def _stage(item: object, where: str) -> Stage:
         expected_month=expected,
         key=fields.flag("key"),
         words=fields.phrases("words"),
+        offices=fields.kinds("offices", example="presiden"),
+        note=fields.localized("note") if "note" in fields else None,
+        held=fields.flag("held", default=True),
+        regional=fields.flag("regional"),
     )
 
 
@@ -421,13 +472,13 @@ class _Fields:
             raise self.error(f"{key} {value!r} must be lowercase words joined by hyphens")
         return value
 
-    def kinds(self, key: str) -> tuple[str, ...]:
+    def kinds(self, key: str, example: str = "voting") -> tuple[str, ...]:
         value = self.value.get(key)
         if value is None:
             return ()
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) and _SLUG.match(v) for v in values):
-            raise self.error(f"{key} must be a word like voting, or a list of such words")
+            raise self.error(f"{key} must be a word like {example}, or a list of such words")
         return tuple(str(v) for v in values)
 
     def localized(self, key: str) -> Localized:
@@ -460,8 +511,8 @@ class _Fields:
             known = " or ".join(s.value for s in Status)
             raise self.error(f"{key} must be {known}, found {value!r}") from None
 
-    def flag(self, key: str) -> bool:
-        value = self.value.get(key, False)
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.value.get(key, default)
         if not isinstance(value, bool):
             raise self.error(f"{key} must be true or false, found {value!r}")
         return value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.commands.conversation import Conversation
-from bot.commands.registry import Reply, chat_commands
+from bot.commands.registry import Reply, anything, chat_commands
 from broadcasts import editorial, membership, planning, quota
 from broadcasts.editorial import EditorialError, member_actor
 from broadcasts.membership import MembershipError
@@ -20,6 +20,12 @@ def parse_id(word: str) -> int | None:
     """A broadcast id as people write it: `12` or `#12`."""
     found = _ID.fullmatch(word.strip())
     return int(found.group(1)) if found else None
+
+
+def starts_with_id(conversation: Conversation, args: str) -> bool:
+    """The arguments of a command about one broadcast start with its number."""
+    parts = args.split(maxsplit=1)
+    return bool(parts) and parse_id(parts[0]) is not None
 
 
 def usage(command: str) -> Reply:
@@ -82,7 +88,9 @@ def propose(conversation: Conversation, args: str) -> Reply:
     )
 
 
-@chat_commands.command("SETUJUI", english=("APPROVE",), role=Role.EDITOR, help="help_setujui")
+@chat_commands.command(
+    "SETUJUI", english=("APPROVE",), role=Role.EDITOR, help="help_setujui", takes=anything
+)
 def approve(conversation: Conversation, args: str) -> Reply:
     broadcast_id, _ = _id_and_rest(args)
     if broadcast_id is None:
@@ -112,7 +120,11 @@ def approve(conversation: Conversation, args: str) -> Reply:
 
 
 @chat_commands.command(
-    "TOLAK", english=("REJECT",), role=Role.EDITOR, help="help_tolak", free_text=True
+    "TOLAK",
+    english=("REJECT",),
+    role=Role.EDITOR,
+    help="help_tolak",
+    free_text=True,
 )
 def reject(conversation: Conversation, args: str) -> Reply:
     broadcast_id, reason = _id_and_rest(args)
@@ -171,7 +183,7 @@ def status_data(conversation: Conversation, broadcast: Broadcast) -> dict[str, o
     }
 
 
-@chat_commands.command("STATUS", role=Role.COORDINATOR, help="help_status")
+@chat_commands.command("STATUS", role=Role.COORDINATOR, help="help_status", takes=starts_with_id)
 def status(conversation: Conversation, args: str) -> Reply:
     broadcast_id, _ = _id_and_rest(args)
     if broadcast_id is None:
@@ -185,7 +197,9 @@ def status(conversation: Conversation, args: str) -> Reply:
     return Reply("broadcast_status", status_data(conversation, broadcast))
 
 
-@chat_commands.command("BATAL", english=("CANCEL",), role=Role.COORDINATOR, help="help_batal")
+@chat_commands.command(
+    "BATAL", english=("CANCEL",), role=Role.COORDINATOR, help="help_batal", takes=starts_with_id
+)
 def cancel(conversation: Conversation, args: str) -> Reply:
     broadcast_id, _ = _id_and_rest(args)
     if broadcast_id is None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.commands.conversation import Conversation
 from bot.commands.registry import Reply, chat_commands
-from broadcasts import calendars
+from broadcasts import calendars, faq
 from broadcasts.elections import (
     Election,
     Stage,
@@ -23,7 +23,7 @@ from broadcasts.elections import (
     stages_in_progress,
     timings,
 )
-from broadcasts.questions import election_named, read_question
+from broadcasts.questions import Answer, Kind, Understood, election_named, understand
 
 # How Indonesians name their time zones; any other zone is shown by its name.
 _ZONE_NAMES = {
@@ -35,7 +35,16 @@ _ZONE_NAMES = {
 _MAX_ASKED = 40  # an unknown code is echoed back, cut to this length
 
 
-@chat_commands.command("JADWAL", english=("DATES",), help="help_jadwal")
+def _election_or_nothing(conversation: Conversation, args: str) -> bool:
+    """JADWAL and TAHAPAN take an election ("JADWAL pilkada 2024"), or nothing."""
+    if not args.strip():
+        return True
+    elections = calendars.snapshot(conversation.session).elections
+    named = find_election(elections, args) or election_named(args, elections, conversation.today)
+    return named is not None
+
+
+@chat_commands.command("JADWAL", english=("DATES",), help="help_jadwal", takes=_election_or_nothing)
 def dates(conversation: Conversation, args: str) -> Reply:
     """Key dates of the next election, or of the one named, with a countdown."""
     snapshot = calendars.snapshot(conversation.session)
@@ -65,7 +74,9 @@ def _dates(conversation: Conversation, elections: Sequence[Election], args: str)
     )
 
 
-@chat_commands.command("TAHAPAN", english=("STAGE", "STAGES"), help="help_tahapan")
+@chat_commands.command(
+    "TAHAPAN", english=("STAGE", "STAGES"), help="help_tahapan", takes=_election_or_nothing
+)
 def stages(conversation: Conversation, args: str) -> Reply:
     """The stages in progress today and the next one."""
     snapshot = calendars.snapshot(conversation.session)
@@ -99,59 +110,78 @@ def _stages(conversation: Conversation, elections: Sequence[Election], args: str
 
 @chat_commands.fallback
 def question(conversation: Conversation, body: str) -> Reply | None:
-    """A date question in words ("kapan masa tenang pilkada 2024?"); None when it is not one."""
+    """A question in words ("kpn masa tenang pilkada 2024?", "apa itu DPT?", "halo min");
+    None when the message reads as no question at all."""
     snapshot = calendars.snapshot(conversation.session)
-    reply = _question(conversation, snapshot.elections, body)
-    if reply is None:
+    entries = faq.snapshot(conversation.session)
+    understood = understand(body, snapshot.elections, conversation.today, entries.entries)
+    if understood is None:
         return None
-    return replace(reply, same_for=_same_for(conversation, snapshot, "?", body))
+    reply = _reply_for(conversation, understood, snapshot.elections, entries.entries)
+    return replace(reply, same_for=_same_for(conversation, snapshot, entries.generation, body))
 
 
-def _question(conversation: Conversation, elections: Sequence[Election], body: str) -> Reply | None:
-    today = conversation.today
-    asked = read_question(body, elections, today)
-    if asked is None:
-        return None
-    language = asked.language
-    election = asked.election
-    if election is None:
-        return _unknown_election(elections, asked.election_words, language)
-    if not election.decided:
-        return not_set_reply(election, asked.stages, today, language)
-    if not asked.stages:
-        known = election.key_stages
-        data = {"election": election, "words": asked.unknown_words, "known": known}
-        return Reply("election_unknown_stage", data, language=language)
-    return Reply(
-        "election_answer",
+def _reply_for(
+    conversation: Conversation,
+    understood: Understood,
+    elections: Sequence[Election],
+    entries: Sequence[faq.FaqEntry],
+) -> Reply:
+    today, language = conversation.today, understood.language
+    if understood.kind is Kind.DATES:
+        return Reply("election_answer", _answers_data(understood, today), language=language)
+    if understood.kind is Kind.NOT_SET:
+        return Reply("election_not_set", _answers_data(understood, today), language=language)
+    if understood.kind is Kind.UNKNOWN_STAGE:
+        election = understood.answers[0].election
+        data = {"election": election, "words": understood.words, "known": election.key_stages}
+        return Reply("election_unknown_stage", data, language=language, answers=False)
+    if understood.kind is Kind.UNKNOWN_ELECTION:
+        return replace(_unknown_election(elections, understood.words, language), answers=False)
+    if understood.kind is Kind.FAQ:
+        entry = next(e for e in entries if e.id == understood.faq)
+        return Reply("faq_answer", {"entry": entry}, language=language)
+    kind = understood.kind
+    return Reply(_COURTESY[kind], language=language, answers=kind is not Kind.DONT_KNOW)
+
+
+_COURTESY = {Kind.GREETING: "greeting", Kind.THANKS: "thanks", Kind.DONT_KNOW: "dont_know"}
+
+
+def _answers_data(understood: Understood, today: date) -> dict[str, object]:
+    """What the date templates show: each election's stages, and where they were last held."""
+    answers = [
         {
-            "election": election,
-            "timings": timings(asked.stages, today),
-            "sources": sources_of(election, asked.stages),
-        },
-        language=language,
-    )
+            "election": a.election,
+            "timings": timings(a.stages, today),
+            "last": [(held, timings(stages, today)) for held, stages in a.last],
+        }
+        for a in understood.answers
+    ]
+    shown = [s for a in understood.answers for s in a.stages]
+    held = [s for a in understood.answers for _, stages in a.last for s in stages]
+    sources = [a.election.source for a in understood.answers if not a.election.decided]
+    for a in understood.answers:
+        sources += sources_of(a.election, a.stages) if a.stages else []
+        sources += [src for e, stages in a.last for src in sources_of(e, stages)]
+    asked = shown or (held[:1] if len(held) == 1 else [])
+    return {
+        "answers": answers,
+        "sources": list(dict.fromkeys(sources)),
+        "asked": [s.name.id for s in asked],
+        "asked_en": [s.name.en for s in asked],
+    }
 
 
 def not_set_reply(
     election: Election, asked: Sequence[Stage], today: date, language: str | None = None
 ) -> Reply:
-    """An election KPU has not set the dates of: the stages asked about, else the provisional
-    ones, each labelled as not official."""
-    shown = tuple(asked) or tuple(s for s in election.stages if s.provisional)
-    return Reply(
-        "election_not_set",
-        {
-            "election": election,
-            "timings": timings(shown, today),
-            # The election's own source says why there are no dates yet.
-            "sources": list(dict.fromkeys([election.source, *sources_of(election, shown)])),
-        },
-        language=language,
-    )
+    """JADWAL or TAHAPAN of an election KPU has not set the dates of."""
+    understood = Understood(Kind.NOT_SET, language, (Answer(election, tuple(asked)),))
+    return Reply("election_not_set", _answers_data(understood, today), language=language)
 
 
-def _same_for(conversation: Conversation, snapshot: calendars.Snapshot, *asked: str) -> Hashable:
+def _same_for(conversation: Conversation, snapshot: calendars.Snapshot, *asked: object) -> Hashable:
     """What a date answer depends on: the calendars, the reader's day and zone, the question."""
     return (snapshot.generation, conversation.today, conversation.timezone.key, *asked)
 
@@ -176,8 +206,11 @@ def _chosen(
 
 
 def _unknown_election(elections: Sequence[Election], asked: str, language: str | None) -> Reply:
-    codes = [e.code for e in elections]
-    if not codes:
-        return Reply("election_none", {"codes": codes}, language=language)
-    data = {"asked": " ".join(asked.split())[:_MAX_ASKED], "codes": codes}
+    if not elections:
+        return Reply("election_none", {"codes": []}, language=language)
+    data = {
+        "asked": " ".join(asked.split())[:_MAX_ASKED],
+        "names_id": [e.name.id for e in elections],
+        "names_en": [e.name.en for e in elections],
+    }
     return Reply("election_unknown", data, language=language)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.conversation import Conversation
-from bot.commands.registry import Reply, chat_commands
+from bot.commands.registry import Reply, chat_commands, one_word
 from broadcasts import membership
 from broadcasts.membership import MembershipError
 from broadcasts.models import Role
@@ -14,7 +14,7 @@ def _error(error: MembershipError) -> Reply:
     return Reply(f"error_{error.key}", dict(error.data))
 
 
-@chat_commands.command("DAFTAR", english=("JOIN",), help="help_daftar")
+@chat_commands.command("DAFTAR", english=("JOIN",), help="help_daftar", takes=one_word)
 def join(conversation: Conversation, args: str) -> Reply:
     code = args.split()[0] if args.split() else ""
     if not code:
@@ -29,7 +29,9 @@ def join(conversation: Conversation, args: str) -> Reply:
     )
 
 
-@chat_commands.command("KELUAR", english=("LEAVE",), role=Role.MEMBER, help="help_keluar")
+@chat_commands.command(
+    "KELUAR", english=("LEAVE",), role=Role.MEMBER, help="help_keluar", takes=one_word
+)
 def leave(conversation: Conversation, args: str) -> Reply:
     code = args.split()[0] if args.split() else ""
     if not code:
@@ -54,7 +56,7 @@ def start(conversation: Conversation, args: str) -> Reply:
     return Reply("started" if changed else "already_started")
 
 
-@chat_commands.command("BAHASA", english=("LANGUAGE",), help="help_bahasa")
+@chat_commands.command("BAHASA", english=("LANGUAGE",), help="help_bahasa", takes=one_word)
 def language(conversation: Conversation, args: str) -> Reply:
     choice = args.strip().lower()[:2]
     if choice not in SUPPORTED_LANGUAGES:

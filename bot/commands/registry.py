@@ -28,10 +28,27 @@ class Reply:
     # Replies with equal keys read the same in a given language (a date answer: same calendars,
     # day, zone and question), so each is rendered once per process; None: always rendered.
     same_for: Hashable | None = None
+    answers: bool = True  # False: an honest "we cannot answer that", which a command may beat
 
 
 Handler = Callable[[Conversation, str], Reply]
 Fallback = Callable[[Conversation, str], Reply | None]
+# Whether the words after a command word are that command's arguments. When they are not
+# ("cek dpt sampai kapan?", "jadwal debat pilkada", "berhenti kampanye kapan?") the message is
+# read as a question in words first: a sentence may start with a command word.
+Takes = Callable[[Conversation, str], bool]
+
+
+def no_arguments(conversation: Conversation, args: str) -> bool:
+    return not args.strip()
+
+
+def one_word(conversation: Conversation, args: str) -> bool:
+    return len(args.split()) <= 1
+
+
+def anything(conversation: Conversation, args: str) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Command:
     help: str  # template key of its help line
     handler: Handler
     free_text: bool  # its argument is prose to keep whole ("… di TPS!"), not a code or an id
+    takes: Takes
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -72,9 +90,14 @@ class CommandRegistry:
         role: Role | None = None,
         help: str,
         free_text: bool = False,
+        takes: Takes | None = None,
     ) -> Callable[[Handler], Handler]:
+        """`takes`: whether some words are this command's arguments; by default free text is,
+        and other commands take none."""
+
         def register(handler: Handler) -> Handler:
-            command = Command(name, english, aliases, role, help, handler, free_text)
+            accepts = takes or (anything if free_text else no_arguments)
+            command = Command(name, english, aliases, role, help, handler, free_text, accepts)
             for word in command.words:
                 if word in self._by_word:
                     raise ValueError(f"command word {word} declared twice")
@@ -117,8 +140,18 @@ class CommandRegistry:
     def available_to(self, conversation: Conversation) -> list[Command]:
         return [c for c in self._commands if self.allowed(c, conversation)]
 
-    def suggest(self, word: str) -> str | None:
-        matches = difflib.get_close_matches(word.upper(), self._by_word, n=1, cutoff=0.5)
+    def words_for(self, conversation: Conversation) -> list[str]:
+        """The command words this sender may use, in their language."""
+        english = conversation.language == "en"
+        return [
+            w
+            for c in self.available_to(conversation)
+            for w in (c.english if english and c.english else (c.name, *c.aliases))
+        ]
+
+    def suggest(self, word: str, words: list[str]) -> str | None:
+        """The closest of `words` to a mistyped command word."""
+        matches = difflib.get_close_matches(word.upper(), words, n=1, cutoff=0.6)
         return matches[0] if matches else None
 
     def fallbacks(self) -> list[Fallback]:

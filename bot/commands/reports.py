@@ -6,14 +6,25 @@ from __future__ import annotations
 from bot.commands.broadcasts import refused, usage
 from bot.commands.conversation import Conversation
 from bot.commands.registry import Reply, chat_commands
-from broadcasts import hoax_reports, library
+from broadcasts import calendars, hoax_reports, library
 from broadcasts.editorial import EditorialError, preview
+from broadcasts.questions import asks
 
 # Three answers of this length keep the reply inside one WhatsApp message.
 ANSWER_LENGTH = 400
+_SHORT_QUESTION = 5  # words: a report is longer than "hoaks gimana caranya"
 
 
-@chat_commands.command("LAPOR", english=("REPORT",), help="help_lapor", free_text=True)
+def _report_text(conversation: Conversation, args: str) -> bool:
+    """LAPOR takes the text of a suspected hoax; "lapor hoaks gimana caranya?" is a question."""
+    short = len(args.split()) <= _SHORT_QUESTION
+    elections = calendars.snapshot(conversation.session).elections
+    return bool(args.strip()) and not (short and asks(args, elections))
+
+
+@chat_commands.command(
+    "LAPOR", english=("REPORT",), help="help_lapor", free_text=True, takes=_report_text
+)
 def report(conversation: Conversation, args: str) -> Reply:
     if not args.strip():
         return usage("lapor")
@@ -30,7 +41,12 @@ def report(conversation: Conversation, args: str) -> Reply:
     return Reply("report_received", {"id": stored.id, "told": told})
 
 
-@chat_commands.command("CEK", english=("CHECK",), help="help_cek")
+def _words_to_check(conversation: Conversation, args: str) -> bool:
+    """CEK takes words to look up, not a question ("cek dpt sampai kapan?")."""
+    return bool(args.strip()) and not asks(args, calendars.snapshot(conversation.session).elections)
+
+
+@chat_commands.command("CEK", english=("CHECK",), help="help_cek", takes=_words_to_check)
 def check(conversation: Conversation, args: str) -> Reply:
     if not library.search_words(args):
         return usage("cek")

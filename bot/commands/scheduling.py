@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.commands.broadcasts import parse_id
 from bot.commands.conversation import Conversation
-from bot.commands.registry import Reply, chat_commands
+from bot.commands.registry import Reply, anything, chat_commands
 from broadcasts import scheduling
 from broadcasts.editorial import member_actor
 from broadcasts.models import Role
@@ -13,7 +13,11 @@ from broadcasts.scheduling import ScheduleError
 
 
 @chat_commands.command(
-    "JADWALKAN", english=("SCHEDULE",), role=Role.COORDINATOR, help="help_jadwalkan"
+    "JADWALKAN",
+    english=("SCHEDULE",),
+    role=Role.COORDINATOR,
+    help="help_jadwalkan",
+    takes=anything,
 )
 def schedule(conversation: Conversation, args: str) -> Reply:
     parts = args.split()

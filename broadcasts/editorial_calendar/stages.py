@@ -66,7 +66,7 @@ def _known_kind(slug: str, election: Election) -> bool:
 
 
 def _kinds_named(words: str) -> list[str]:
-    phrase = words_of(words)
+    phrase = " ".join(words_of(words))
     return [
         kind
         for kind, languages in bundled_vocabulary().stages.items()

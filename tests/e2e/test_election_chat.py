@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from broadcasts import membership
+from broadcasts import faq, membership
 from broadcasts.calendars import load_bundled
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
@@ -27,6 +27,7 @@ WHATSAPP_LIMIT = 1500  # a reply stays well under WhatsApp's 4096 characters
 def calendars(database: Database, clock: FixedClock) -> None:
     with database.transaction() as session:
         load_bundled(session, clock.now())
+        faq.load_bundled(session, clock.now())
 
 
 def say(twilio: SignedClient, text: str, sender: str = MEMBER) -> str:
@@ -46,7 +47,8 @@ def test_jadwal_gives_the_key_dates_of_the_next_election_the_indonesian_way(
     )
     assert "Masa kampanye: Selasa, 28 November 2023 – Sabtu, 10 Februari 2024" in reply
     assert "sedang berlangsung, berakhir 6 hari lagi" in reply
-    assert "Hari ini, Minggu, 4 Februari 2024 (WIB):" in reply and "Masa kampanye." in reply
+    assert "Hari ini, Minggu, 4 Februari 2024 (WIB):" in reply
+    assert "Masa kampanye, Debat kelima" in reply  # the last debate is today
     assert "Sumber: PKPU 3/2022" in reply
 
 
@@ -73,10 +75,10 @@ def test_jadwal_with_a_code_names_the_election_and_a_past_one_says_so(
 def test_an_unknown_election_code_gets_the_known_codes(twilio: SignedClient) -> None:
     reply = say(twilio, "JADWAL pemilu2034")
     assert "*pemilu2034*" in reply and "tidak ada di kalender" in reply
-    assert "pemilu2024, pilkada2024, pemilu2029" in reply
+    assert "Kalender kami: Pemilu 2024, Pilkada Serentak 2024, Pemilu 2029, Pemilu Lokal" in reply
     english = say(twilio, "STAGE nowhere")
     assert "*nowhere* is not in our election calendar" in english
-    assert "Known codes: pemilu2024, pilkada2024, pemilu2029" in english
+    assert "Our calendar: 2024 General Election, 2024 Regional Elections" in english
 
 
 def test_tahapan_gives_the_stages_in_progress_and_the_next(twilio: SignedClient) -> None:
@@ -84,7 +86,10 @@ def test_tahapan_gives_the_stages_in_progress_and_the_next(twilio: SignedClient)
     assert "*Tahapan Pemilu 2024* — Minggu, 4 Februari 2024 (WIB)" in reply
     assert "Sedang berlangsung:" in reply
     assert "Masa kampanye: Selasa, 28 November 2023 – Sabtu, 10 Februari 2024" in reply
-    assert "Berikutnya:\n• Masa tenang: Minggu, 11 Februari 2024" in reply
+    assert (
+        "Berikutnya:\n• Batas akhir pindah memilih karena keadaan tertentu: Rabu, 7 Februari"
+        in (reply)
+    )
     english = say(twilio, "STAGE pilkada2024")
     assert "*2024 Regional Elections: stages*" in english
     assert "No stage is in progress today." in english
@@ -96,10 +101,13 @@ def test_tahapan_of_an_election_that_is_over_or_on_its_last_stage(
 ) -> None:
     clock.set(datetime(2025, 2, 20, 2, 0, tzinfo=UTC))
     last = say(twilio, "TAHAPAN pilkada2024")
-    assert "• Pelantikan serentak kepala daerah: Kamis, 20 Februari 2025 — _hari ini_" in last
-    assert "Tidak ada tahapan lain sesudahnya." in last
+    assert (
+        "• Pelantikan serentak kepala daerah (daerah tanpa sengketa): Kamis, 20 Februari 2025"
+        " — _hari ini_"
+    ) in last
+    assert "Berikutnya:\n• Putusan akhir MK" in last
     assert "Sumber: Perpres 13/2025" in last
-    clock.set(datetime(2025, 6, 1, 2, 0, tzinfo=UTC))
+    clock.set(datetime(2025, 9, 1, 2, 0, tzinfo=UTC))
     assert "Every stage of the 2024 Regional Elections is over." in say(twilio, "STAGE pilkada2024")
     assert "Semua tahapan Pemilu 2024 sudah selesai." in say(twilio, "TAHAPAN pemilu2024")
 
@@ -117,17 +125,20 @@ def test_questions_in_words_are_answered_in_the_language_asked(twilio: SignedCli
     assert "Rabu, 14 Februari 2024" in say(twilio, "tanggal nyoblos")
 
 
-def test_an_election_not_yet_set_says_so_and_labels_provisional_dates(
-    twilio: SignedClient,
+def test_an_election_not_yet_set_says_so_with_when_it_was_last_held(
+    twilio: SignedClient, clock: FixedClock
 ) -> None:
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
     reply = say(twilio, "hari H pemilu 2029")
-    assert "*Pemilu 2029*: jadwalnya belum ditetapkan KPU." in reply
-    assert "Perkiraan sementara, *belum resmi*:" in reply
-    assert "Pemungutan suara: Februari 2029 — _perkiraan, belum resmi_" in reply
-    assert "hari lagi" not in reply
+    assert "*Pemilu 2029*: pemungutan suara belum ditetapkan KPU." in reply
+    assert "Per Februari 2026" in reply
+    assert (
+        "Terakhir dilaksanakan pada Pemilu 2024:\n• Pemungutan suara: Rabu, 14 Februari 2024"
+        in (reply)
+    )
+    assert "hari lagi" not in reply and "2029 —" not in reply  # no date, not even a month
     english = say(twilio, "DATES pemilu2029")
     assert "the dates have not been set by KPU yet" in english
-    assert "Voting day: February 2029 — _provisional, not official_" in english
 
 
 def test_after_the_last_decided_election_jadwal_points_at_the_one_not_yet_set(
@@ -140,18 +151,24 @@ def test_after_the_last_decided_election_jadwal_points_at_the_one_not_yet_set(
     assert "belum ditetapkan KPU" in say(twilio, "kapan pencoblosan?")
 
 
-def test_an_unknown_stage_gets_a_helpful_reply(twilio: SignedClient) -> None:
-    reply = say(twilio, "kapan debat capres pemilu 2024?")
-    assert 'belum mengenali tahapan "debat capres" di *Pemilu 2024*' in reply
+def test_an_unknown_stage_or_election_gets_an_honest_reply_not_a_date(
+    twilio: SignedClient,
+) -> None:
+    reply = say(twilio, "kapan debat pilkada 2024?")  # each region held its own
+    assert "belum bisa menjawab" in reply and "*Pilkada Serentak 2024*" in reply
     assert "Masa kampanye, Masa tenang, Pemungutan suara" in reply
-    assert "*TAHAPAN pemilu2024*" in reply
+    assert "*TAHAPAN Pilkada Serentak 2024*" in reply
+    assert "2024 —" not in reply
     unknown = say(twilio, "kapan pemilu 2034?")
-    assert "*pemilu 2034* tidak ada di kalender" in unknown and "pemilu2029" in unknown
+    assert "*pemilu 2034* tidak ada di kalender" in unknown and "Pemilu 2029" in unknown
+    assert "2034" not in unknown.replace("*pemilu 2034*", "")
 
 
-def test_other_free_text_is_still_an_unknown_command(twilio: SignedClient) -> None:
-    assert "MENU" in say(twilio, "halo apa kabar")
-    assert "MENU" in say(twilio, "kampanye hitam itu hoaks")
+def test_greetings_and_statements_are_not_unknown_commands(twilio: SignedClient) -> None:
+    welcome = say(twilio, "halo apa kabar")
+    assert "Halo, Bapak/Ibu" in welcome and "*MENU*" in welcome and "tidak dikenal" not in welcome
+    assert "Sama-sama" in say(twilio, "makasih min")
+    assert "*LAPOR*" in say(twilio, "kampanye hitam itu hoaks")
 
 
 def test_today_follows_the_members_group_time_zone(

@@ -161,10 +161,11 @@ def test_list_shows_what_is_loaded(
     result = run(cli, settings, database, clock, "election", "list")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines] == ["pemilu2024", "pemilu2029", "pilkada2024"]
-    assert "2024 General Election, 16 stages, voting day 2024-02-14" in lines[0]
-    assert "dates not yet set (provisional: 2029-02)" in lines[1]
-    assert "loaded 2024-02-04 02:00 UTC" in lines[2]
+    codes = ["pemilu2024", "pemilu2029", "pemilulokal", "pilkada2024"]
+    assert [line.split()[0] for line in lines] == codes
+    assert "2024 General Election, 28 stages, voting day 2024-02-14" in lines[0]
+    assert "2029 General Election, 2 stages, dates not yet set" in lines[1]
+    assert "loaded 2024-02-04 02:00 UTC" in lines[3]
 
 
 def test_a_load_by_another_process_reaches_the_running_bot(

@@ -34,8 +34,8 @@ def events(client: FlaskClient, query: str = "") -> dict[str, Any]:
 
 def test_every_dated_stage_is_an_all_day_event_with_its_source(client: FlaskClient) -> None:
     found = events(client)
-    # 16 + 11 dated stages; Pemilu 2029 has only an expected month, which is no date.
-    assert len(found) == 27
+    # 28 + 18 dated stages; Pemilu 2029 and the local elections have no dates yet.
+    assert len(found) == 46
     voting = found["pemilu2024.pemungutan-suara@elections.humasbot"]
     assert voting.decoded("dtstart") == date(2024, 2, 14)
     assert voting.decoded("dtend") == date(2024, 2, 15)  # the day after: all-day events end so
@@ -49,7 +49,10 @@ def test_every_dated_stage_is_an_all_day_event_with_its_source(client: FlaskClie
     )
     inauguration = found["pilkada2024.pelantikan-serentak@elections.humasbot"]
     assert "Sumber: Perpres 13/2025" in str(inauguration["description"])
-    assert not any(uid.startswith("pemilu2029.") for uid in found)
+    assert not any(uid.startswith(("pemilu2029.", "pemilulokal.")) for uid in found)
+    # The second round that was not needed is in the feed as what it was: cancelled.
+    runoff = found["pemilu2024.putaran-kedua@elections.humasbot"]
+    assert str(runoff["status"]) == "CANCELLED"
 
 
 def test_english_names_on_request_and_a_bad_language_is_refused(client: FlaskClient) -> None:

@@ -30,23 +30,29 @@ def official_2029() -> Election:
     document["status"] = Status.SET.value
     voting = next(s for s in document["stages"] if s["id"] == "pemungutan-suara")
     voting.update(provisional=False, start="2029-02-14", end="2029-02-14", source="PKPU 1/2027")
-    del voting["expected"]
     document["stages"] = [voting]
     return parse_election(document)
 
 
 def test_the_bundled_calendars_load_once(database: Database) -> None:
     with database.transaction() as session:
-        assert sorted(load_bundled(session, NOW)) == ["pemilu2024", "pemilu2029", "pilkada2024"]
+        assert sorted(load_bundled(session, NOW)) == [
+            "pemilu2024",
+            "pemilu2029",
+            "pemilulokal",
+            "pilkada2024",
+        ]
     with database.transaction() as session:
         assert load_bundled(session, NOW + timedelta(days=1)) == []
         assert [e.code for e in all_elections(session)] == [
             "pemilu2024",
             "pilkada2024",
             "pemilu2029",
+            "pemilulokal",
         ]
         stored = session.scalars(select(ElectionRow).where(ElectionRow.code == "pemilu2024")).one()
-        assert stored.document["stages"][10]["start"] == "2024-02-14"
+        voting = next(s for s in stored.document["stages"] if s["id"] == "pemungutan-suara")
+        assert voting["start"] == "2024-02-14"
         assert stored.loaded_at == NOW
 
 
@@ -71,7 +77,7 @@ def test_replacing_a_calendar_changes_what_is_read(database: Database) -> None:
         assert load_calendar(session, official_2029(), NOW) is True
         rows = session.scalar(select(func.count()).select_from(ElectionRow))
         latest = session.scalar(select(func.max(ElectionRow.loaded_at)))
-    assert rows == 3 and latest is not None and latest > NOW
+    assert rows == 4 and latest is not None and latest > NOW
     with database.transaction() as session:
         after = next(e for e in all_elections(session) if e.code == "pemilu2029")
     assert after.decided and str(after.voting_day) == "2029-02-14"
@@ -124,7 +130,11 @@ def test_a_damaged_stored_calendar_is_skipped_not_fatal(database: Database) -> N
         )
     calendars.forget_cached()
     with database.transaction() as session:
-        assert [e.code for e in all_elections(session)] == ["pemilu2024", "pemilu2029"]
+        assert [e.code for e in all_elections(session)] == [
+            "pemilu2024",
+            "pemilu2029",
+            "pemilulokal",
+        ]
 
 
 def test_an_empty_table_reads_as_no_calendars(database: Database) -> None:

@@ -42,30 +42,35 @@ def stage_ids(stages: Any) -> list[str]:
     return [s.id for s in stages]
 
 
-def test_the_bundled_calendars_are_the_three_elections_with_their_facts(
+def test_the_bundled_calendars_are_the_four_elections_with_their_facts(
     bundled: dict[str, Election],
 ) -> None:
-    assert set(bundled) == {"pemilu2024", "pilkada2024", "pemilu2029"}
+    assert set(bundled) == {"pemilu2024", "pilkada2024", "pemilu2029", "pemilulokal"}
     pemilu = bundled["pemilu2024"]
     assert pemilu.voting_day == date(2024, 2, 14) and pemilu.source == "PKPU 3/2022"
     quiet = next(s for s in pemilu.stages if s.id == "masa-tenang")
     assert (quiet.start, quiet.end) == (date(2024, 2, 11), date(2024, 2, 13))
-    assert len(pemilu.stages) == 16 and all(s.source and s.name.en for s in pemilu.stages)
+    assert len(pemilu.stages) == 28 and all(s.source and s.name.en for s in pemilu.stages)
+    dpt = next(s for s in pemilu.stages if s.id == "penetapan-dpt")
+    assert dpt.start == date(2023, 7, 2) and dpt.note and "204.807.222" in dpt.note.id
+    runoff = next(s for s in pemilu.stages if s.is_a("second-round"))
+    assert runoff.start == date(2024, 6, 26) and not runoff.held
+    assert "dprd" in pemilu.offices and "dprd" not in bundled["pemilu2029"].offices
     pilkada = bundled["pilkada2024"]
-    assert pilkada.voting_day == date(2024, 11, 27) and len(pilkada.stages) == 11
+    assert pilkada.voting_day == date(2024, 11, 27) and len(pilkada.stages) == 18
     inauguration = next(s for s in pilkada.stages if s.is_a("inauguration"))
     assert inauguration.start == date(2025, 2, 20) and inauguration.source == "Perpres 13/2025"
 
 
-def test_pemilu_2029_is_not_set_and_its_only_date_is_a_provisional_month(
+def test_pemilu_2029_and_the_local_elections_have_no_date_not_even_a_month(
     bundled: dict[str, Election],
 ) -> None:
-    pemilu = bundled["pemilu2029"]
-    assert pemilu.status is Status.NOT_YET_SET and not pemilu.decided
-    assert pemilu.voting_day is None
-    assert all(not s.official for s in pemilu.stages)
-    voting = pemilu.voting_stage
-    assert voting is not None and voting.provisional and voting.expected_month == date(2029, 2, 1)
+    for code in ("pemilu2029", "pemilulokal"):
+        election = bundled[code]
+        assert election.status is Status.NOT_YET_SET and not election.decided
+        assert election.voting_day is None
+        assert all(s.start is None and s.expected_month is None for s in election.stages)
+        assert election.note is not None and "Februari 2026" in election.note.id
 
 
 def test_a_document_survives_the_round_trip_through_the_database_form(
@@ -225,7 +230,8 @@ def test_with_every_election_over_there_is_no_next_one(elections: list[Election]
         (date(2024, 3, 1), "pemilu2024"),  # tabulation under way; pilkada has not begun
         (date(2024, 6, 1), "pilkada2024"),  # both busy: the one voting next
         (date(2025, 1, 1), "pilkada2024"),  # nothing under way, but its inauguration is ahead
-        (date(2025, 6, 1), "pemilu2029"),
+        (date(2025, 6, 1), "pilkada2024"),  # re-votes under way
+        (date(2025, 9, 1), "pemilu2029"),
     ],
 )
 def test_the_current_election_is_the_one_under_way(
@@ -237,8 +243,12 @@ def test_the_current_election_is_the_one_under_way(
 
 def test_stages_in_progress_and_the_next_ones(bundled: dict[str, Election]) -> None:
     pemilu = bundled["pemilu2024"]
-    assert stage_ids(stages_in_progress(pemilu, date(2024, 2, 4))) == ["perencanaan", "kampanye"]
-    assert stage_ids(next_stages(pemilu, date(2024, 2, 4))) == ["masa-tenang"]
+    assert stage_ids(stages_in_progress(pemilu, date(2024, 2, 4))) == [
+        "perencanaan",
+        "kampanye",
+        "debat-5",
+    ]
+    assert stage_ids(next_stages(pemilu, date(2024, 2, 4))) == ["pindah-memilih-khusus"]
     # Voting and counting both begin on 14 February.
     assert stage_ids(next_stages(pemilu, date(2024, 2, 12))) == [
         "pemungutan-suara",

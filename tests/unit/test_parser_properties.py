@@ -48,7 +48,7 @@ def test_any_text_parses_without_error_into_a_consistent_result(text: str) -> No
     if parsed.command is not None:
         assert parsed.word in parsed.command.words
         assert parsed.command in COMMANDS
-    suggestion = chat_commands.suggest(parsed.word)
+    suggestion = chat_commands.suggest(parsed.word, WORDS)
     assert suggestion is None or suggestion in WORDS
 
 
