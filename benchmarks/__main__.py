@@ -16,6 +16,7 @@ BENCHMARKS = {
     "worker_memory": "worker peak memory, 10,000 vs 100,000 members (issue 3)",
     "kill_storm": "10 SIGKILLs during a 5,000-member broadcast: 0 lost, 0 doubled (issue 3)",
     "calendar": "30 days of occurrences and the due-entry scan, 10,000 entries (issue 4)",
+    "questions": "the question reader's cost per question over the corpus (issue 8)",
 }
 
 

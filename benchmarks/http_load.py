@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -40,9 +41,17 @@ WARMUP_LIMIT = 120.0  # seconds the warm-up may take at most
 
 
 def signed_requests(
-    count: int, *, port: int, token: str, public_base_url: str, run_id: str, senders: int, body: str
+    count: int,
+    *,
+    port: int,
+    token: str,
+    public_base_url: str,
+    run_id: str,
+    senders: int,
+    bodies: list[str],
 ) -> list[bytes]:
-    """`count` complete HTTP requests, as Twilio would send them for WhatsApp messages."""
+    """`count` complete HTTP requests, as Twilio would send them for WhatsApp messages; the
+    message texts are `bodies` in turn."""
     validator = RequestValidator(token)
     url = public_base_url.rstrip("/") + PATH
     pool = random.Random(run_id)
@@ -59,7 +68,7 @@ def signed_requests(
             "SmsSid": f"SM{run_id}{index:024x}",
             "WaId": number,
             "SmsStatus": "received",
-            "Body": body,
+            "Body": bodies[index % len(bodies)],
             "To": "whatsapp:+14155238886",
             "NumSegments": "1",
             "ReferralNumMedia": "0",
@@ -297,7 +306,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, object]:
             public_base_url=arguments.public_base_url,
             run_id=arguments.run_id,
             senders=arguments.senders,
-            body=arguments.body,
+            bodies=bodies_of(arguments),
         )
     )
     warm_up = itertools.islice(requests, warmup)
@@ -308,6 +317,13 @@ async def run(arguments: argparse.Namespace) -> dict[str, object]:
         return summary(tally, tally.last_done - begun, measured, warmed)
     tally, span = await closed_loop(arguments.port, requests, arguments.connections, duration)
     return summary(tally, span, len(tally.latencies) + sum(tally.errors.values()), warmed)
+
+
+def bodies_of(arguments: argparse.Namespace) -> list[str]:
+    if arguments.bodies is None:
+        return [arguments.body]
+    lines = arguments.bodies.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip()] or [arguments.body]
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -325,6 +341,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--senders", type=int, default=3000, help="phone numbers, each warmed up")
     parser.add_argument("--body", default="JADWAL")
+    parser.add_argument("--bodies", type=Path, help="a file of message texts, one a line, in turn")
     parser.add_argument("--token", required=True)
     parser.add_argument("--public-base-url", required=True)
     parser.add_argument("--run-id", required=True, help="hex; makes MessageSids unique per run")

@@ -1,6 +1,9 @@
 """The signed webhook answering `JADWAL` under gunicorn: rate, median and p99 latency, errors.
 
-    .venv/bin/python -m benchmarks.webhook [--duration 60] [--rate 500] [--repeat 1]
+    .venv/bin/python -m benchmarks.webhook [--duration 60] [--rate 500] [--repeat 1] [--questions]
+
+`--questions` sends the members' questions of tests/questions/corpus.yaml in turn instead of
+`JADWAL`, so the question reader is measured as members use it.
 
 For each database (a fresh PostgreSQL database on 127.0.0.1:5432, created and dropped here, and a
 fresh SQLite file) and each gunicorn setup, it migrates, loads the bundled calendars, starts
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -47,6 +51,7 @@ TOKEN = "benchmark-auth-token"
 PUBLIC_BASE_URL = "https://humasbot.example.go.id"
 TARGET_RATE, TARGET_P99_MS = 500.0, 50.0
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+QUESTIONS = PROJECT_ROOT / "tests" / "questions"
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,8 @@ def load(port: int, mode: str, arguments: argparse.Namespace) -> Run:
         f"--public-base-url={PUBLIC_BASE_URL}",
         f"--run-id={secrets.token_hex(4)}",
     ]
+    if arguments.bodies is not None:
+        command.append(f"--bodies={arguments.bodies}")
     limit = 3 * arguments.duration + 300  # the warm-up, signing, and a slow server's tail
     finished = subprocess.run(
         command,
@@ -321,10 +328,23 @@ def parse_arguments() -> argparse.Namespace:
         default=[parse_server("sync:3"), parse_server("gthread:2x2")],
         help="gunicorn setups, e.g. sync:3 gthread:2x2 (workers x threads)",
     )
+    parser.add_argument(
+        "--questions", action="store_true", help="send the corpus's questions instead of JADWAL"
+    )
     arguments = parser.parse_args()
+    arguments.bodies = questions_file() if arguments.questions else None
     if not 1 <= arguments.repeat <= 10 or not 0 < arguments.duration <= 600:
         parser.error("--repeat must be 1-10 and --duration at most 600 s")
     return arguments
+
+
+def questions_file() -> Path:
+    """The corpus's questions, one a line, in a file for the load generator."""
+    corpus = yaml.safe_load((QUESTIONS / "corpus.yaml").read_text(encoding="utf-8"))
+    lines = [" ".join(str(item["q"]).split()) for item in corpus]
+    path = Path(tempfile.mkdtemp(prefix="humasbot-questions-")) / "questions.txt"
+    path.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
+    return path
 
 
 def load_average() -> str:
@@ -335,7 +355,8 @@ def main() -> int:
     """0 when, on every database measured, some gunicorn setup met the target."""
     arguments = parse_arguments()
     print(
-        f"webhook benchmark: JADWAL, {os.cpu_count()} CPUs, {arguments.duration:g} s per run, "
+        f"webhook benchmark: {'questions in words' if arguments.questions else 'JADWAL'}, "
+        f"{os.cpu_count()} CPUs, {arguments.duration:g} s per run, "
         f"{arguments.senders} senders, medians of {arguments.repeat} run(s); "
         f"load average before: {load_average()}",
         flush=True,

@@ -134,7 +134,12 @@ def _reply_for(
         return Reply("election_not_set", _answers_data(understood, today), language=language)
     if understood.kind is Kind.UNKNOWN_STAGE:
         election = understood.answers[0].election
-        data = {"election": election, "words": understood.words, "known": election.key_stages}
+        data = {
+            "election": election,
+            "words": understood.words,
+            "known": election.key_stages,
+            "choices": understood.choices,
+        }
         return Reply("election_unknown_stage", data, language=language, answers=False)
     if understood.kind is Kind.UNKNOWN_ELECTION:
         return replace(_unknown_election(elections, understood.words, language), answers=False)

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from rapidfuzz import fuzz, process
+
 from broadcasts.elections import (
     Election,
     Stage,
@@ -25,11 +27,14 @@ from broadcasts.elections import (
 )
 from broadcasts.questions.reading import Index, Reading, Topic, build_index, read
 from broadcasts.questions.vocabulary import Vocabulary, bundled_vocabulary
+from broadcasts.questions.words import is_indonesian
 
 ANY_ELECTION = "any"  # the family word that names no family in particular ("election")
 _MOST_ELECTIONS = 3  # one question answered for at most this many elections ("pencoblosan 2024")
 _PHRASE_WEIGHT = 2.0  # per word of a topic phrase found whole
 _LEAST_TOPIC_SCORE = 0.9  # one word only this entry's topics use, or a phrase
+_THING_LENGTH = 5
+_CHOICES, _CHOICE_SCORE, _LEAST_CHOICE_WORDS = 3, 80.0, 4  # "Maksud Anda: …?"
 _GREETING_EXTRA_WORDS = 3  # "halo pak budi", "thank you so much": a few more words
 
 
@@ -61,6 +66,8 @@ class Understood:
     answers: tuple[Answer, ...] = ()
     faq: str | None = None  # the FAQ entry that answers
     words: str = ""  # how an unknown election was named, or the words not understood
+    # Not sure which stage was meant: the closest ones, offered instead of a guess.
+    choices: tuple[Stage, ...] = ()
 
 
 # The indexes last built, with the objects they were built from: calendars and FAQ come from
@@ -179,7 +186,9 @@ def _dates(
     if all(not a.election.decided for a in answers):
         return Understood(Kind.NOT_SET, language, answers)
     if not any(a.stages for a in answers):
-        return Understood(Kind.UNKNOWN_STAGE, language, answers, words=" ".join(reading.unknown))
+        unknown = " ".join(reading.unknown)
+        choices = _closest_stages(answers[0].election, unknown)
+        return Understood(Kind.UNKNOWN_STAGE, language, answers, words=unknown, choices=choices)
     return Understood(Kind.DATES, language, tuple(a for a in answers if a.stages))
 
 
@@ -248,6 +257,9 @@ def _choose(pool: Sequence[Election], reading: Reading, today: date) -> list[Ele
         in_month = [e for e in pool if e.voting_day and e.voting_day.month in reading.months]
         chosen = in_month or sorted(pool, key=lambda e: (e.year, e.code))
         return chosen[:_MOST_ELECTIONS]
+    held = [e for e in pool if e.voting_day and e.voting_day <= today]
+    if reading.has("past") and held:
+        return [_latest(held)]  # "pemilu kemarin"
     coming = next_election(pool, today)
     return [coming] if coming else [_latest(pool)]
 
@@ -285,8 +297,11 @@ def _last_held(
 def _stages(election: Election, reading: Reading) -> tuple[Stage, ...]:
     """The stages of `election` the words ask for; its voting day when they name none."""
     if not reading.stage_phrases:
-        voting = election.voting_stage  # "kapan pemilu 2024?" asks for its voting day
-        found: list[Stage] = [voting] if voting is not None else []
+        # "kapan pemilu 2024?" asks for its voting day; "kapan penetapan pemilu 2024?" for
+        # something the words do not tell: no guess.
+        voting = election.voting_stage
+        asked_else = any(_names_a_thing(word) for word in reading.unknown)
+        found: list[Stage] = [voting] if voting is not None and not asked_else else []
     else:
         found = []
         for phrase in reading.stage_phrases:
@@ -299,6 +314,24 @@ def _stages(election: Election, reading: Reading) -> tuple[Stage, ...]:
         # A stage for other offices is not the one asked ("pelantikan DPRD": not the DPR's).
         found = [s for s in found if not s.offices or offices & set(s.offices)]
     return tuple(sorted(found, key=election.stages.index))
+
+
+def _closest_stages(election: Election, words: str) -> tuple[Stage, ...]:
+    """The stages whose names are closest to words not understood ("penetapan" → Penetapan
+    peserta Pemilu, Penetapan DPT nasional), best first."""
+    if len(words) < _LEAST_CHOICE_WORDS:
+        return ()
+    names = {stage: f"{stage.name.id} {stage.name.en}".lower() for stage in election.stages}
+    found = process.extract(
+        words.lower(), names, scorer=fuzz.partial_ratio, limit=_CHOICES, score_cutoff=_CHOICE_SCORE
+    )
+    return tuple(stage for _, _, stage in found)
+
+
+def _names_a_thing(word: str) -> bool:
+    """An Indonesian word of some length ("penetapan", "rapat"), not a particle, a regional
+    word or a misspelling the reader let pass ("teh", "dilaksanakeun")."""
+    return len(word) >= _THING_LENGTH and is_indonesian(word.casefold())
 
 
 def _most_specific(election: Election, kinds: Sequence[str]) -> tuple[Stage, ...]:

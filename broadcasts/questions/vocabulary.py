@@ -22,7 +22,7 @@ VOCABULARY_FILE = ELECTIONS_DIR / "vocabulary.yaml"
 ByLanguage = Mapping[str, tuple[str, ...]]
 
 # The sections that are one list of phrases per language, each meaning what its name says.
-WORD_SECTIONS = ("when", "other", "greeting", "thanks", "outside", "after", "filler")
+WORD_SECTIONS = ("when", "other", "greeting", "thanks", "outside", "after", "past", "filler")
 _SECTIONS = {
     *WORD_SECTIONS,
     *("slang", "places", "before_places", "months", "elections", "offices", "stages", "together"),

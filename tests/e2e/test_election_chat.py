@@ -6,15 +6,16 @@ ten days before voting day.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from broadcasts import faq, membership
-from broadcasts.calendars import load_bundled
+from broadcasts.calendars import all_elections, load_bundled
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.models import Role
+from tests.questions.scoring import dates_in
 from tests.signing import SignedClient
 
 MEMBER = "+6281234567890"
@@ -233,3 +234,61 @@ def test_without_calendars_loaded_the_bot_says_so(twilio: SignedClient, database
         session.execute(delete(ElectionRow))
     assert "belum dimuat" in say(twilio, "JADWAL")
     assert "have not been loaded" in say(twilio, "STAGE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kapan pencoblosan " * 400,  # 7,200 characters
+        "1234567890",
+        "🗳️🗳️🗳️🙏",
+        "min when is masa tenang pemilu 2024 ya? thx",
+        "kapan pemilu 2019?",
+        "pilpres 2030 tanggal berapa",
+        "kapan pilkada 2029?",
+        "\u202ekapan pemilu\u202c",  # right-to-left override, as forwarded text carries
+    ],
+)
+def test_bad_input_gets_a_clear_reply_and_never_an_invented_date(
+    twilio: SignedClient, clock: FixedClock, database: Database, text: str
+) -> None:
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    reply = say(twilio, text)
+    with database.transaction() as session:
+        known = {
+            day
+            for election in all_elections(session)
+            for stage in election.stages
+            for day in (stage.start, stage.end)
+            if day is not None
+        }
+    assert dates_in(reply) <= known | {date(2025, 6, 26)}  # the day of MK 135, in a note
+    if "2024" in text:
+        assert "11 Februari 2024" in reply or "11 February 2024" in reply
+
+
+def test_a_sentence_that_starts_with_a_command_word_is_read_as_a_question(
+    twilio: SignedClient, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    assert "daftar pemilih belum ditetapkan" in say(twilio, "cek dpt sampai kapan?")
+    assert "Debat pertama" in say(twilio, "jadwal debat capres 2024")
+    assert "pindah memilih" in say(twilio, "batas pindah memilih pemilu 2024 kapan?").lower()
+    debate = say(twilio, "berhenti kampanye pilkada 2024 kapan?")
+    assert "Sabtu, 23 November 2024" in debate
+    # …and the command still runs when its words fit it.
+    assert (
+        "tidak akan menerima siaran" in say(twilio, "BERHENTI")
+        or "berhenti" in say(twilio, "BERHENTI").lower()
+    )
+    assert "*Jadwal Pilkada Serentak 2024*" in say(twilio, "jadwal pilkada 2024")
+
+
+def test_a_mistyped_command_is_only_offered_what_the_sender_may_use(
+    twilio: SignedClient,
+) -> None:
+    reply = say(twilio, "ANTRIA")  # a member: ANTRIAN is an editor's
+    assert "ANTRIAN" not in reply and "MENU" in reply
+    assert "*BANTUAN*" in say(twilio, "BANTUN")
+    say(twilio, "BAHASA EN")
+    assert "*HELP*" in say(twilio, "HLEP")  # in the member's language
