@@ -160,17 +160,21 @@ def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
     command = parsed.command
     if command is not None and command.takes(conversation, parsed.args):
         return _run(conversation, parsed)
-    # A question in words, or a sentence that starts with a command word ("cek dpt sampai
-    # kapan?"); such a sentence goes to its command unless the question is answered.
+    # A question in words, or a sentence that starts with a command word ("status dpt saya
+    # gimana", "berhenti kampanye kapan?").
     for fallback in chat_commands.fallbacks():
         reply = fallback(conversation, body)
-        if reply is not None and (command is None or reply.answers):
+        if reply is not None:
             return reply
+    if command is not None and command.confirm:
+        # "Berhenti dulu ya min": to stop broadcasts takes the word alone.
+        return Reply("confirm_command", {"command": parsed.word})
     if command is not None:
         return _run(conversation, parsed)
+    if len(body.split()) > 1 or not any(c.isalpha() for c in body):
+        return Reply("not_understood")
     words = chat_commands.words_for(conversation)
-    suggestion = chat_commands.suggest(parsed.word, words) if len(body.split()) == 1 else None
-    return Reply("unknown", {"suggestion": suggestion})
+    return Reply("unknown", {"suggestion": chat_commands.suggest(parsed.word, words)})
 
 
 def _run(conversation: Conversation, parsed: Parsed) -> Reply:

@@ -47,7 +47,15 @@ def _environment(language: str) -> Environment:
     environment.filters["long_date"] = lambda d: long_date(d, language)
     environment.filters["short_date"] = lambda d: short_date(d, language)
     environment.filters["date_time"] = lambda d: date_time(d, language)
+    environment.filters["first_lower"] = first_lower
     return environment
+
+
+def first_lower(text: str) -> str:
+    """A name inside a sentence: "Masa tenang" → "masa tenang", but "DPT nasional" stays."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def language_or_default(language: str | None, default: str = "id") -> str:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -13,6 +14,7 @@ from bot.commands.conversation import Conversation
 from bot.commands.registry import Reply, chat_commands
 from broadcasts import calendars, faq
 from broadcasts.elections import (
+    CalendarError,
     Election,
     Stage,
     current_election,
@@ -24,6 +26,8 @@ from broadcasts.elections import (
     timings,
 )
 from broadcasts.questions import Answer, Kind, Understood, election_named, understand
+
+log = logging.getLogger(__name__)
 
 # How Indonesians name their time zones; any other zone is shown by its name.
 _ZONE_NAMES = {
@@ -114,11 +118,20 @@ def question(conversation: Conversation, body: str) -> Reply | None:
     None when the message reads as no question at all."""
     snapshot = calendars.snapshot(conversation.session)
     entries = faq.snapshot(conversation.session)
-    understood = understand(body, snapshot.elections, conversation.today, entries.entries)
+    try:
+        understood = understand(body, snapshot.elections, conversation.today, entries.entries)
+    except CalendarError:
+        # A broken vocabulary file must not take every reply down: the commands still work.
+        log.exception("the question reader cannot read its vocabulary")
+        return None
     if understood is None:
         return None
+    if understood.kind is Kind.CURRENT:
+        return replace(stages(conversation, ""), language=understood.language)
     reply = _reply_for(conversation, understood, snapshot.elections, entries.entries)
-    return replace(reply, same_for=_same_for(conversation, snapshot, entries.generation, body))
+    answers = understood.kind in _ANSWERS
+    same_for = _same_for(conversation, snapshot, entries.generation, body)
+    return replace(reply, same_for=same_for, answers=answers)
 
 
 def _reply_for(
@@ -140,17 +153,26 @@ def _reply_for(
             "known": election.key_stages,
             "choices": understood.choices,
         }
-        return Reply("election_unknown_stage", data, language=language, answers=False)
+        return Reply("election_unknown_stage", data, language=language)
     if understood.kind is Kind.UNKNOWN_ELECTION:
-        return replace(_unknown_election(elections, understood.words, language), answers=False)
+        return _unknown_election(elections, understood.words, language)
     if understood.kind is Kind.FAQ:
         entry = next(e for e in entries if e.id == understood.faq)
         return Reply("faq_answer", {"entry": entry}, language=language)
-    kind = understood.kind
-    return Reply(_COURTESY[kind], language=language, answers=kind is not Kind.DONT_KNOW)
+    template, data = _COURTESY[understood.kind]
+    return Reply(template, data, language=language)
 
 
-_COURTESY = {Kind.GREETING: "greeting", Kind.THANKS: "thanks", Kind.DONT_KNOW: "dont_know"}
+# What a message is answered with when it is not about dates.
+_COURTESY: dict[Kind, tuple[str, dict[str, object]]] = {
+    Kind.GREETING: ("greeting", {"salam": False}),
+    Kind.SALAM: ("greeting", {"salam": True}),
+    Kind.THANKS: ("thanks", {}),
+    Kind.ACK: ("ack", {}),
+    Kind.DONT_KNOW: ("dont_know", {}),
+}
+# The kinds that answer what was asked (CEK falls back on them when it finds no clarification).
+_ANSWERS = frozenset({Kind.DATES, Kind.NOT_SET, Kind.FAQ, Kind.CURRENT})
 
 
 def _answers_data(understood: Understood, today: date) -> dict[str, object]:

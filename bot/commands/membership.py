@@ -44,13 +44,15 @@ def leave(conversation: Conversation, args: str) -> Reply:
     return Reply("left", {"group": group.name, "code": group.code})
 
 
-@chat_commands.command("BERHENTI", english=("STOP", "UNSUBSCRIBE"), help="help_berhenti")
+@chat_commands.command(
+    "BERHENTI", english=("STOP", "UNSUBSCRIBE"), help="help_berhenti", confirm=True
+)
 def stop(conversation: Conversation, args: str) -> Reply:
     changed = membership.opt_out(conversation.member, conversation.now)
     return Reply("stopped" if changed else "already_stopped")
 
 
-@chat_commands.command("MULAI", english=("START",), help="help_mulai")
+@chat_commands.command("MULAI", english=("START",), help="help_mulai", confirm=True)
 def start(conversation: Conversation, args: str) -> Reply:
     changed = membership.opt_in(conversation.member)
     return Reply("started" if changed else "already_started")

@@ -61,6 +61,8 @@ class Command:
     handler: Handler
     free_text: bool  # its argument is prose to keep whole ("… di TPS!"), not a code or an id
     takes: Takes
+    # Changes something for the sender (BERHENTI): run only on its own words, never on a guess.
+    confirm: bool = False
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -91,13 +93,16 @@ class CommandRegistry:
         help: str,
         free_text: bool = False,
         takes: Takes | None = None,
+        confirm: bool = False,
     ) -> Callable[[Handler], Handler]:
         """`takes`: whether some words are this command's arguments; by default free text is,
         and other commands take none."""
 
         def register(handler: Handler) -> Handler:
             accepts = takes or (anything if free_text else no_arguments)
-            command = Command(name, english, aliases, role, help, handler, free_text, accepts)
+            command = Command(
+                name, english, aliases, role, help, handler, free_text, accepts, confirm
+            )
             for word in command.words:
                 if word in self._by_word:
                     raise ValueError(f"command word {word} declared twice")

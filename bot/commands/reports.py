@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot.commands.broadcasts import refused, usage
 from bot.commands.conversation import Conversation
-from bot.commands.registry import Reply, chat_commands
+from bot.commands.elections import question
+from bot.commands.registry import Reply, anything, chat_commands
 from broadcasts import calendars, hoax_reports, library
 from broadcasts.editorial import EditorialError, preview
 from broadcasts.questions import asks
@@ -41,18 +42,20 @@ def report(conversation: Conversation, args: str) -> Reply:
     return Reply("report_received", {"id": stored.id, "told": told})
 
 
-def _words_to_check(conversation: Conversation, args: str) -> bool:
-    """CEK takes words to look up, not a question ("cek dpt sampai kapan?")."""
-    return bool(args.strip()) and not asks(args, calendars.snapshot(conversation.session).elections)
-
-
-@chat_commands.command("CEK", english=("CHECK",), help="help_cek", takes=_words_to_check)
+@chat_commands.command("CEK", english=("CHECK",), help="help_cek", takes=anything)
 def check(conversation: Conversation, args: str) -> Reply:
+    """The approved clarifications about some words; with none, the answer to them as a
+    question ("cek dpt", "cek dpt sampai kapan?"), when there is one."""
     if not library.search_words(args):
         return usage("cek")
     found = library.search_clarifications(
         conversation.session, args, language=conversation.language
     )
+    if not found:
+        word = "check" if conversation.language == "en" else "cek"
+        answered = question(conversation, f"{word} {args}")
+        if answered is not None and answered.answers:
+            return answered
     answers = [
         {"title": c.title, "body": preview(c.body, ANSWER_LENGTH), "media_url": c.media_url}
         for c in found

@@ -145,7 +145,7 @@ def build_index(
         entries += [(p, ("faq", topic.id, "en")) for p in topic.topics_en]
 
     known = {w for text, _ in entries for w in words_of(text)}
-    spelling = Spelling(known, vocabulary.slang)
+    spelling = Spelling(known, vocabulary.slang, vocabulary.keep)
     index: dict[tuple[str, ...], list[Meaning]] = {}
     for text, meaning in entries:
         phrase = spelling.phrase(text)
@@ -247,7 +247,9 @@ def _note(
         counts[language] = counts.get(language, 0) + len(phrase)
     kinds = tuple(value for what, value, _ in meanings if what == "kind")
     refs = tuple(_ref(value) for what, value, _ in meanings if what == "stage")
-    if (kinds or refs) and not reading.after:
+    # "pelantikan anggota DPRD hasil pemilu 2024": "hasil" after a stage says which members.
+    describes = kinds == ("results",) and phrase[0] == "hasil" and bool(reading.stage_phrases)
+    if (kinds or refs) and not reading.after and not describes:
         reading.stage_phrases.append(StagePhrase(kinds, refs, phrase))
     for what, value, _language in meanings:
         if what == "after":

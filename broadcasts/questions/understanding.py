@@ -33,6 +33,8 @@ ANY_ELECTION = "any"  # the family word that names no family in particular ("ele
 _MOST_ELECTIONS = 3  # one question answered for at most this many elections ("pencoblosan 2024")
 _PHRASE_WEIGHT = 2.0  # per word of a topic phrase found whole
 _LEAST_TOPIC_SCORE = 0.9  # one word only this entry's topics use, or a phrase
+# Stages that happen only when something calls for them: asked with no year, the last one held.
+_CONTINGENT = frozenset({"revote", "empty-box", "dispute", "second-round"})
 _THING_LENGTH = 5
 _CHOICES, _CHOICE_SCORE, _LEAST_CHOICE_WORDS = 3, 80.0, 4  # "Maksud Anda: …?"
 _GREETING_EXTRA_WORDS = 3  # "halo pak budi", "thank you so much": a few more words
@@ -45,7 +47,10 @@ class Kind(enum.StrEnum):
     UNKNOWN_ELECTION = "unknown-election"  # an election the calendars do not have
     FAQ = "faq"
     GREETING = "greeting"
+    SALAM = "salam"  # a greeting with the Islamic salam, answered with its reply
     THANKS = "thanks"
+    ACK = "ack"  # "ok siap"
+    CURRENT = "current"  # "sekarang lagi tahapan apa?": the stages under way (as TAHAPAN)
     DONT_KNOW = "dont-know"  # a question the bot has no answer to
 
 
@@ -100,6 +105,8 @@ def understand(
     if not reading.words:
         return None
     language = reading.language
+    if reading.has("now") and not (reading.names_election or reading.years):
+        return Understood(Kind.CURRENT, language)  # "sekarang lagi tahapan apa?"
     asks_date, asks_other = reading.has("when"), reading.has("other")
     names = reading.names_election or reading.names_stage or bool(reading.years)
     if not (names or asks_date or asks_other or reading.topics or reading.has("outside")):
@@ -140,13 +147,22 @@ def election_named(
 
 
 def _courtesy(reading: Reading, language: str | None) -> Understood | None:
+    if reading.has("now"):
+        return Understood(Kind.CURRENT, language)
     if len(reading.unknown) > _GREETING_EXTRA_WORDS:
         return None
-    if reading.has("greeting"):
-        return Understood(Kind.GREETING, language)
-    if reading.has("thanks"):
-        return Understood(Kind.THANKS, language)
+    for section, kind in _COURTESIES:
+        if reading.has(section):
+            return Understood(kind, language)
     return None
+
+
+_COURTESIES = (
+    ("salam", Kind.SALAM),
+    ("greeting", Kind.GREETING),
+    ("thanks", Kind.THANKS),
+    ("ack", Kind.ACK),
+)
 
 
 def _from_faq(reading: Reading, language: str | None) -> Understood:
@@ -173,14 +189,17 @@ def _dates(
     reading: Reading, elections: Sequence[Election], today: date, language: str | None
 ) -> Understood:
     pool = _by_year(_by_family(reading, elections), reading)
-    related = _related(reading, elections)
     if not pool:
         named = " ".join(reading.election_words)
         return Understood(Kind.UNKNOWN_ELECTION, language, words=named)
     if reading.names_stage:
-        # A stage only some elections have decides among them; one without dates may have it.
-        pool = [e for e in pool if not e.decided or _stages(e, reading)] or pool
-    answers = tuple(_answer(e, reading, related, today) for e in _choose(pool, reading, today))
+        # A stage only some elections have decides among them; one without dates may have it
+        # when it fills an office of one that held it (the local elections may re-vote, as the
+        # regional ones did; Pemilu 2029 elects no regent).
+        having = [e for e in pool if e.decided and _stages(e, reading)]
+        pool = [e for e in pool if e in having or _may_hold(e, having)] or pool
+    chosen = _choose(pool, reading, today)
+    answers = tuple(_answer(e, reading, _related(e, reading, elections), today) for e in chosen)
     if _about_one_region(reading, answers):
         return Understood(Kind.DONT_KNOW, language, words=" ".join(reading.unknown))
     if all(not a.election.decided for a in answers):
@@ -219,12 +238,28 @@ def _by_family(reading: Reading, elections: Sequence[Election]) -> list[Election
     return pool
 
 
-def _related(reading: Reading, elections: Sequence[Election]) -> list[Election]:
-    """The elections where a stage asked of one without dates was last held: its family's."""
-    coded = [e for e in elections if e.code in reading.codes]
-    if coded:
-        return [e for e in elections if e.family == coded[0].family]
-    return _by_family(reading, elections)
+def _may_hold(election: Election, having: Sequence[Election]) -> bool:
+    if election.decided:
+        return False
+    if not having or not election.offices:
+        return True
+    return any(set(election.offices) & set(e.offices) or not e.offices for e in having)
+
+
+def _related(election: Election, reading: Reading, elections: Sequence[Election]) -> list[Election]:
+    """Where a stage asked of an election without dates was held before: the elections that
+    filled the offices asked about ("pemilihan DPRD" — Pemilu 2024's), else its own family's,
+    else those that filled its offices (the local elections after 2029: the regional ones)."""
+    others = [e for e in elections if e is not election and e.decided]
+    asked = set(reading.offices) & set(election.offices or reading.offices)
+    for group in (
+        [e for e in others if asked & set(e.offices)],
+        [e for e in others if e.family == election.family],
+        [e for e in others if set(election.offices) & set(e.offices)],
+    ):
+        if group:
+            return group
+    return []
 
 
 def _by_year(pool: Sequence[Election], reading: Reading) -> list[Election]:
@@ -260,6 +295,11 @@ def _choose(pool: Sequence[Election], reading: Reading, today: date) -> list[Ele
     held = [e for e in pool if e.voting_day and e.voting_day <= today]
     if reading.has("past") and held:
         return [_latest(held)]  # "pemilu kemarin"
+    if asked and asked <= _CONTINGENT and held:
+        # "kapan PSU?": a re-vote or a dispute is only ever known after the fact; the last one.
+        with_stage = [e for e in held if _stages(e, reading)]
+        if with_stage:
+            return [_latest(with_stage)]
     coming = next_election(pool, today)
     return [coming] if coming else [_latest(pool)]
 

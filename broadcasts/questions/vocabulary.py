@@ -22,10 +22,14 @@ VOCABULARY_FILE = ELECTIONS_DIR / "vocabulary.yaml"
 ByLanguage = Mapping[str, tuple[str, ...]]
 
 # The sections that are one list of phrases per language, each meaning what its name says.
-WORD_SECTIONS = ("when", "other", "greeting", "thanks", "outside", "after", "past", "filler")
+WORD_SECTIONS = (
+    *("when", "other", "greeting", "thanks", "ack", "salam", "now"),
+    *("outside", "after", "past", "filler"),
+)
 _SECTIONS = {
     *WORD_SECTIONS,
-    *("slang", "places", "before_places", "months", "elections", "offices", "stages", "together"),
+    *("slang", "keep", "places", "before_places", "months", "elections", "offices"),
+    *("stages", "together"),
 }
 
 
@@ -46,6 +50,7 @@ class Vocabulary:
     # A stage kind → sets of words that name it together, in any order ("partai", "daftar").
     together: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     before_places: tuple[str, ...] = ()  # words a place name follows ("di", "bupati")
+    keep: tuple[str, ...] = ()  # words not reduced to their root ("terpilih" is not "memilih")
     months: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # 2 → februari, feb…
 
     def phrases(self) -> list[str]:
@@ -70,6 +75,7 @@ def parse_vocabulary(document: object, origin: str = "vocabulary") -> Vocabulary
         places=_by_language(top.get("places"), f"{origin}: places"),
         together=_together(top.get("together"), f"{origin}: together"),
         before_places=_words(top.get("before_places"), f"{origin}: before_places"),
+        keep=_words(top.get("keep"), f"{origin}: keep"),
         months=_months(top.get("months"), f"{origin}: months"),
     )
 

@@ -64,11 +64,14 @@ def is_indonesian(word: str) -> bool:
 class Spelling:
     """Turns a word as typed into the form the reader compares: slang, typos, root."""
 
-    def __init__(self, known: Iterable[str], slang: Mapping[str, str]) -> None:
+    def __init__(
+        self, known: Iterable[str], slang: Mapping[str, str], keep: Iterable[str] = ()
+    ) -> None:
+        self._keep = frozenset(keep)
         self._known = frozenset(known)
         self._choices = sorted(w for w in self._known if _LETTERS.match(w) and len(w) >= 3)
         self._slang = dict(slang)
-        self._roots = frozenset(root(w) for w in self._known)
+        self._roots = frozenset(self._root(w) for w in self._known)
         self._cache: dict[str, str] = {}
 
     def canonical(self, word: str) -> str:
@@ -82,19 +85,22 @@ class Spelling:
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """A vocabulary phrase in compared form (no typo correction: it defines the words)."""
-        return tuple(root(self._slang.get(w, w)) for w in words_of(text))
+        return tuple(self._root(self._slang.get(w, w)) for w in words_of(text))
+
+    def _root(self, word: str) -> str:
+        return word if word in self._keep else root(word)
 
     def _canonical(self, word: str) -> str:
         word = self._slang.get(word, word)
         if word in self._known or not _LETTERS.match(word):
-            return root(word)
+            return self._root(word)
         if word.endswith(_BETAWI) and len(word) > len(_BETAWI) + 2:
             betawi = word.removesuffix(_BETAWI) + "nya"  # tenangnye → tenangnya
             if root(betawi) in self._roots:
                 return root(betawi)
-        stemmed = root(word)
+        stemmed = self._root(word)
         if stemmed in self._roots or len(word) < _MIN_TYPO_LENGTH or is_indonesian(word):
             return stemmed
         cutoff = _CUTOFF_SHORT if len(word) == _MIN_TYPO_LENGTH else _CUTOFF
         match = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return root(match[0]) if match else stemmed
+        return self._root(match[0]) if match else stemmed

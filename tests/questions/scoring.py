@@ -26,7 +26,7 @@ _DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTH_NUMBER) + r") (\d{4})\b", 
 
 # What each kind of answer says, by language.
 MARKERS = {
-    "not-set": {"id": "belum ditetapkan", "en": "not been set"},
+    "not-set": {"id": "belum ditetapkan", "en": "been set yet"},
     "greeting": {"id": "Kami layanan informasi pemilu", "en": "We are an election information"},
     "thanks": {"id": "Sama-sama", "en": "You're welcome"},
     "dont-know": {"id": "belum bisa menjawab", "en": "cannot answer"},

@@ -70,6 +70,9 @@ def answered(text: str, today: date = TODAY) -> list[tuple[str, list[str]]]:
         # Qualifiers: a re-vote is not the voting day; a month tells two elections apart.
         ("kapan pemungutan suara ulang pilkada 2024", [("pilkada2024", ["psu"])]),
         ("quiet period of the February 2024 election?", [("pemilu2024", ["masa-tenang"])]),
+        # A re-vote or a dispute is known only after the fact: asked with no year, the last one.
+        ("kapan pemilihan ulang kotak kosong", [("pilkada2024", ["pemilihan-ulang"])]),
+        ("psu kapan min", [("pilkada2024", ["psu"])]),
         # Debates: the presidential candidates' or all of them.
         ("debat capres 2024 kapan", [("pemilu2024", ["debat-1", "debat-3", "debat-5"])]),
     ],
@@ -88,7 +91,8 @@ def test_dates_are_answered_for_the_election_and_stage_asked(
         ("pemilu lokal kapan?", "pemilulokal", "pilkada2024"),
         ("pemilihan DPRD berikutnya kapan?", "pemilulokal", "pemilu2024"),
         ("kapan pelantikan presiden?", "pemilu2029", "pemilu2024"),
-        ("kapan nyoblos?", "pemilu2029", "pilkada2024"),
+        ("kapan nyoblos?", "pemilu2029", "pemilu2024"),
+        ("when will the 2029 election be held?", "pemilu2029", "pemilu2024"),
     ],
 )
 def test_an_election_without_dates_says_so_with_when_the_stage_was_last_held(
@@ -114,7 +118,8 @@ def test_an_election_without_dates_says_so_with_when_the_stage_was_last_held(
         ("When was the re-vote in Banjarbaru?", Kind.DONT_KNOW, None),
         ("kapan pelantikan bupati Puncak Jaya", Kind.DONT_KNOW, None),
         ("halo min", Kind.GREETING, None),
-        ("Assalamualaikum wr wb", Kind.GREETING, None),
+        ("Assalamualaikum wr wb", Kind.SALAM, None),
+        ("ok siap", Kind.ACK, None),
         ("selamat pagi bapak ibu", Kind.GREETING, None),
         ("makasih banyak min 🙏", Kind.THANKS, None),
         ("kapan pemilu 2019?", Kind.UNKNOWN_ELECTION, None),
