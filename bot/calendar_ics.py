@@ -101,11 +101,17 @@ def _coming_event(
     reasons = agenda.explain(item, language, context)
     event.add(
         "description",
-        render("calendar_ics_event", language, status=item.status, reasons=reasons),
+        render(
+            "calendar_ics_event",
+            language,
+            status=item.status,
+            approved=item.approved,
+            reasons=reasons,
+        ),
     )
     if item.campaign:
         event.add("categories", [item.campaign])
-    tentative = item.status in (agenda.PENDING, agenda.PAUSED)
+    tentative = item.status in (agenda.PENDING, agenda.PAUSED) or not item.approved
     cancelled = item.status == agenda.SKIPPED
     event.add("status", "CANCELLED" if cancelled else "TENTATIVE" if tentative else "CONFIRMED")
     return event

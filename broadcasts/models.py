@@ -380,6 +380,11 @@ class CalendarEntry(Base):
     offset_days: Mapped[int | None]
     during_quiet_hours: Mapped[bool] = mapped_column(default=False)
     cancelled_at: Mapped[datetime | None]
+    # Approved ahead of time by an editor other than its author: its occurrences go out at
+    # their time with no further step, while what is sent is what was approved (the version).
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
+    approved_version: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]

@@ -325,7 +325,8 @@ def _agenda_table(
             else f"{item.campaign or 'entry'} #{item.entry_id}"
         )
         why = "; ".join(agenda.explain(item, "en", calendar_context))
-        table.add_row(when_text(item.local), item.group.code, item.title, source, item.status, why)
+        status = item.status if item.approved else f"{item.status}, needs approval"
+        table.add_row(when_text(item.local), item.group.code, item.title, source, status, why)
     return table
 
 

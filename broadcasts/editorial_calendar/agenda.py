@@ -20,7 +20,7 @@ from sqlalchemy import Text, case, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from broadcasts.editorial_calendar import stages
+from broadcasts.editorial_calendar import approval, stages
 from broadcasts.editorial_calendar.context import CalendarContext, GroupInfo
 from broadcasts.editorial_calendar.guards import Reason
 from broadcasts.editorial_calendar.rules import Rule, key_of
@@ -65,6 +65,8 @@ class AgendaItem:
     waiting: str | None = None  # why it has no time (see timeline.WAITING_*)
     anchor: tuple[str, str] | None = None  # (election, stage) of an anchored entry
     tags: frozenset[str] = field(default_factory=frozenset)
+    # An entry's send goes out with no further step only once an editor approved it ahead.
+    approved: bool = True
 
     @property
     def local(self) -> datetime | None:
@@ -98,6 +100,7 @@ def coming(
         context = context or CalendarContext.load(session)
         end = now + timedelta(days=days)
         found = _from_entries(session, context, now, end, group_ids, campaign_id)
+        _mark_unapproved(session, found)
         if campaign_id is None:
             found += _from_broadcasts(session, context, now, end, group_ids)
         # By time; the same time keeps the order found (by group, then entry).
@@ -257,6 +260,15 @@ def _from_entries(
                 )
             )
     return items
+
+
+def _mark_unapproved(session: Session, items: list[AgendaItem]) -> None:
+    """An entry no editor has approved ahead of time waits for one at its time: its sends say
+    so wherever they are listed."""
+    ids = {item.entry_id for item in items if item.entry_id is not None}
+    approved = approval.approved_entries(session, ids)
+    for item in items:
+        item.approved = item.entry_id in approved
 
 
 def _status(view: EntryView, skipped: bool, moved: bool) -> str:

@@ -24,7 +24,7 @@ from broadcasts import audit, editorial, notices
 from broadcasts.calendars import all_elections
 from broadcasts.database import Database
 from broadcasts.editorial import EditorialError
-from broadcasts.editorial_calendar import stages
+from broadcasts.editorial_calendar import approval, stages
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.targets import is_live, next_for, recompute_where, views_for
 from broadcasts.editorial_calendar.timeline import EntryView, Slot
@@ -181,11 +181,12 @@ def _handle_occurrence(
 def _propose(
     session: Session, entry: CalendarEntry, occurrence: CalendarOccurrence, now: datetime
 ) -> None:
-    """A broadcast through the editorial workflow; approved by the system only when it is
-    library content an editor has approved (and sent as it is), else it waits for an editor."""
+    """A broadcast through the editorial workflow: approved at once when an editor approved the
+    entry ahead of time (as it now stands), or it is library content an editor approved and it
+    sends as it is; else it waits for an editor."""
     group = session.get_one(Group, occurrence.group_id)
     content = session.get(Content, entry.content_id) if entry.content_id is not None else None
-    approved = content is not None and content.approved_at is not None and entry.body is None
+    approved = approval.is_approved(session, entry)
     try:
         with session.begin_nested():
             broadcast = _proposed(session, entry, group, occurrence, content, approved, now)
@@ -230,12 +231,14 @@ def _proposed(
         kind=library.kind if library is not None else entry.kind,
         tags=[*entry.tags, *(library.tags if library is not None else [])],
         language=library.language if library is not None else entry.language,
-        content=content if approved else None,
+        content=library if library is not None and library.approved_at is not None else None,
         scheduled_at=occurrence.due_at,
         now=now,
     )
     if approved:
-        editorial.approve(session, broadcast.id, editor=None, actor=SYSTEM_ACTOR, now=now)
+        # Approved ahead of time: by its editor, as the audit log and STATUS say.
+        approver = approval.approved_by(entry) or SYSTEM_ACTOR
+        editorial.approve(session, broadcast.id, editor=None, actor=approver, now=now)
     return broadcast
 
 
@@ -388,3 +391,14 @@ def calendar_scan_job(services: WorkerServices) -> None:
             result.missed,
             result.skipped,
         )
+
+
+@periodic("calendar_reminders", 60)
+def calendar_reminders_job(services: WorkerServices) -> None:
+    """Editors hear of an unapproved calendar post a day and an hour before its time."""
+    with services.database.transaction() as session:
+        planned = approval.remind_editors(
+            session, services.clock.now(), services.settings.bot_language
+        )
+    if planned:
+        log.info("calendar: %d reminders of unapproved posts planned", planned)

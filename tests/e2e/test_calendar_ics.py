@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
+from sqlalchemy import select
 
 from bot.calendar_ics import feed_token
 from broadcasts import membership
 from broadcasts.calendars import load_bundled
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
-from broadcasts.editorial_calendar import entries, scan
-from broadcasts.models import Role
+from broadcasts.editorial import member_actor
+from broadcasts.editorial_calendar import approval, entries, scan
+from broadcasts.editorial_calendar.approval import Approver
+from broadcasts.models import CalendarEntry, Role
 from config.settings import Settings
 
 
@@ -58,11 +61,28 @@ def test_a_group_calendar_lists_its_coming_sends_with_the_reasons(
     token = feed_token(settings, "KALBAR")
     found = events(client, f"/calendar/KALBAR.ics?token={token}")
     assert found["Cek DPT"]["start"] == "2024-02-05T02:00:00+00:00"
-    assert found["Cek DPT"]["status"] == "CONFIRMED"
+    # Not approved ahead of time: it will wait for an editor, so it is not certain yet.
+    assert found["Cek DPT"]["status"] == "TENTATIVE"
+    assert "menunggu persetujuan editor" in found["Cek DPT"]["description"]
     assert found["Malam"]["start"] == "2024-02-05T23:00:00+00:00"  # 06:00 WIB, after quiet hours
     assert "jam tenang 21:00–06:00" in found["Malam"]["description"]
     english = events(client, f"/calendar/KALBAR.ics?token={token}&lang=en")
     assert "quiet hours 21:00–06:00" in english["Malam"]["description"]
+
+
+@pytest.mark.usefixtures("calendar")
+def test_an_entry_approved_ahead_of_time_is_confirmed(
+    client: FlaskClient, settings: Settings, database: Database, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        editor = membership.add_member(session, "+6281600000009", "KALBAR", role=Role.EDITOR).member
+        entry = session.scalars(select(CalendarEntry).where(CalendarEntry.title == "Cek DPT")).one()
+        approval.approve_entry(
+            session, entry.id, Approver(member_actor(editor), editor), clock.now()
+        )
+    found = events(client, f"/calendar/KALBAR.ics?token={feed_token(settings, 'KALBAR')}")
+    assert found["Cek DPT"]["status"] == "CONFIRMED"
+    assert found["Malam"]["status"] == "TENTATIVE"
 
 
 @pytest.mark.usefixtures("calendar")
