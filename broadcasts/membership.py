@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, literal_column, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from broadcasts import audit
+from broadcasts.group_tree import ancestry
 from broadcasts.models import Group, Member, Membership, Role
 from broadcasts.phones import normalise_phone
 
@@ -234,6 +237,9 @@ def add_member(
         select(Membership).where(Membership.member_id == member.id, Membership.group_id == group.id)
     )
     if existing is not None:
+        if role != Role.EDITOR:
+            _lock_ancestry(session, group)
+            _keep_a_reviewer(session, existing)
         existing.role = role.value
         return existing
     joined = Membership(member=member, group=group, role=role.value)
@@ -339,3 +345,200 @@ def role_in_group(session: Session, member: Member, group: Group) -> Role | None
             best = role
         current = current.parent
     return best
+
+
+# --- Managing members (the operator's side: the CLI and the dashboard) ----------------------
+
+
+def shown_phone(phone: str | None) -> str:
+    """A number as people write it, masked as someone else's number is (words.md):
+    +6281234564444 → 0812-****-4444; a foreign one keeps its country code, +4477****0123."""
+    if not phone:
+        return "—"
+    if phone.startswith("+62") and len(phone) > 9:
+        national = "0" + phone[3:]
+        return f"{national[:4]}-****-{national[-4:]}"
+    return f"{phone[:5]}****{phone[-4:]}"
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    """A group in the tree, with who is in it."""
+
+    group: Group
+    depth: int  # 0 for a group with no parent
+    members: int  # in the group itself
+    reach: int  # different people in it and every group below it
+    subgroups: int  # groups right below it
+    editors: int  # editors of the group itself
+    reviewed: bool  # an editor of it or of a group above it can approve its broadcasts
+
+
+def group_tree(session: Session) -> list[GroupNode]:
+    """Every group, each parent followed by its sub-groups, siblings by code."""
+    groups = list(session.scalars(select(Group).order_by(Group.code)))
+    people: dict[int, set[int]] = {group.id: set() for group in groups}
+    editors: dict[int, int] = dict.fromkeys(people, 0)
+    for group_id, member_id, role in session.execute(
+        select(Membership.group_id, Membership.member_id, Membership.role)
+    ):
+        people[group_id].add(member_id)
+        editors[group_id] += role == Role.EDITOR.value
+    children: dict[int | None, list[Group]] = {}
+    known = set(people)
+    for group in groups:
+        parent = group.parent_id if group.parent_id in known else None
+        children.setdefault(parent, []).append(group)
+
+    visited: list[tuple[Group, int, bool]] = []  # parents before their sub-groups
+    seen: set[int] = set()
+
+    def visit(group: Group, depth: int, reviewed_above: bool) -> None:
+        seen.add(group.id)
+        reviewed = reviewed_above or editors[group.id] > 0
+        visited.append((group, depth, reviewed))
+        for child in children.get(group.id, []):
+            if child.id not in seen:  # a bad edit could make a cycle: each group shows once
+                visit(child, depth + 1, reviewed)
+
+    for root in [*children.get(None, []), *groups]:  # the rest: only groups in a cycle
+        if root.id not in seen:
+            visit(root, 0, False)
+    reach = {group_id: set(found) for group_id, found in people.items()}
+    for group, depth, _ in reversed(visited):  # sub-groups before their parent
+        if depth > 0 and group.parent_id is not None:
+            reach[group.parent_id] |= reach[group.id]
+    below = {group.id: len(children.get(group.id, [])) for group in groups}
+    return [
+        GroupNode(
+            group=group,
+            depth=depth,
+            members=len(people[group.id]),
+            reach=len(reach[group.id]),
+            subgroups=below[group.id],
+            editors=editors[group.id],
+            reviewed=reviewed,
+        )
+        for group, depth, reviewed in visited
+    ]
+
+
+def members_of(session: Session, group: Group) -> list[Membership]:
+    """The group's own members (not those of the groups below), editors first, then by name."""
+    joined = session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.member))
+        .where(Membership.group_id == group.id)
+        .order_by(Membership.id)
+    )
+    return sorted(
+        joined,
+        key=lambda m: (-Role(m.role).rank, (m.member.name or "").lower(), m.member.phone or ""),
+    )
+
+
+def remove_member(
+    session: Session, phone: str, group_code: str, *, actor: str, now: datetime
+) -> Membership:
+    """Takes the member out of the group (not out of the groups below it), audited.
+
+    Refused (MembershipError "last_editor") when it would leave the group with no editor of its
+    own or above it: nobody could then approve its broadcasts or its sub-groups'."""
+    joined = _membership(session, phone, group_code)
+    _keep_a_reviewer(session, joined)
+    _ = joined.group, joined.member  # loaded now: the caller reads them after the delete
+    session.delete(joined)
+    session.flush()
+    _memberships_changed(session)
+    audit.record(
+        session,
+        actor,
+        "member_removed",
+        "group",
+        joined.group_id,
+        now,
+        member=joined.member_id,
+        role=joined.role,
+    )
+    return joined
+
+
+def change_role(
+    session: Session, phone: str, group_code: str, role: Role, *, actor: str, now: datetime
+) -> tuple[Membership, Role]:
+    """Gives a member of the group another role there; returns it with the role before.
+
+    Refused like `remove_member` when it takes the last editor's role away."""
+    joined = _membership(session, phone, group_code)
+    before = Role(joined.role)
+    if before == role:
+        return joined, before
+    if before == Role.EDITOR:
+        _keep_a_reviewer(session, joined)
+    joined.role = role.value
+    session.flush()
+    _memberships_changed(session)
+    audit.record(
+        session,
+        actor,
+        "role_changed",
+        "group",
+        joined.group_id,
+        now,
+        member=joined.member_id,
+        before=before.value,
+        after=role.value,
+    )
+    return joined, before
+
+
+def _membership(session: Session, phone: str, group_code: str) -> Membership:
+    """The membership of `phone` (any common form) in the group, its group tree locked."""
+    number = normalise_phone(phone)
+    group = group_by_code(session, group_code)
+    _lock_ancestry(session, group)
+    member = find_member(session, phone=number)
+    joined = None
+    if member is not None:
+        joined = session.scalar(
+            select(Membership).where(
+                Membership.member_id == member.id, Membership.group_id == group.id
+            )
+        )
+    if joined is None:
+        raise MembershipError("member_not_in_group", phone=shown_phone(number), code=group.code)
+    return joined
+
+
+def _lock_ancestry(session: Session, group: Group) -> None:
+    """Locks the group and those above it (PostgreSQL), in id order: two operators taking the
+    last two editors away at once are then checked one after the other, and the second refused.
+    Every change of an editor locks the same rows its check reads. SQLite writes one at a time."""
+    above = ancestry([group.id])
+    session.execute(
+        select(Group.id)
+        .where(Group.id.in_(select(above.c.id)))
+        .order_by(Group.id)
+        .with_for_update()
+    )
+
+
+def _keep_a_reviewer(session: Session, leaving: Membership) -> None:
+    """Refuses to take an editor away from a group that would then have no editor, of its own
+    or in any group above it (editors above approve here too, as `editorial.reviewers` says)."""
+    if leaving.role != Role.EDITOR.value:
+        return
+    group = session.get_one(Group, leaving.group_id)
+    above = ancestry([group.id])
+    other = session.scalar(
+        select(Membership.id)
+        .where(
+            Membership.group_id.in_(select(above.c.id)),
+            Membership.role == Role.EDITOR.value,
+            Membership.id != leaving.id,
+        )
+        .limit(1)
+    )
+    if other is None:
+        member = session.get_one(Member, leaving.member_id)
+        raise MembershipError("last_editor", phone=shown_phone(member.phone), code=group.code)

@@ -1,15 +1,24 @@
-"""The `humasbot` group and what its commands share: settings, the database, the clock."""
+"""The `humasbot` group and what its commands share: settings, the database, the clock, who
+acts (`--by`) and how times are shown (on the group's clock, with the zone's name)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.orm import Session
 
+from broadcasts.actors import OPERATOR, Actor, ActorError, resolve_by
 from broadcasts.clock import Clock, SystemClock
 from broadcasts.database import Database
 from config.settings import Settings, SettingsError, load_settings
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 class Context:
@@ -42,7 +51,18 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Humasbot(click.Group):
+    """Whatever command a refused actor reaches, it ends the same way: exit 1, a clear message,
+    and its transaction rolled back."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ActorError as error:
+            raise click.ClickException(f"{error}\nNothing was changed.") from error
+
+
+@click.group(cls=_Humasbot, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Humasbot: election-literacy broadcasts over WhatsApp."""
@@ -51,3 +71,40 @@ def main(ctx: click.Context) -> None:
     level = ctx.obj.settings.log_level if ctx.invoked_subcommand else "WARNING"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# --- Who acts ---------------------------------------------------------------------------------
+
+
+def by_option(*, required: bool = False, doing: str = "does it") -> Callable[[Command], Command]:
+    """`--by WHO`, the same on every command: a dashboard account or a member's phone, checked
+    by `acting` inside the command's transaction. Where it is optional, leaving it out means the
+    operator at this terminal (audited as `system:cli`), who may not approve anything."""
+    hint = "a dashboard account's username or a member's phone"
+    help_text = f"Who {doing}: {hint}." + ("" if required else " Default: you, the operator.")
+    return click.option("--by", "by", metavar="WHO", required=required, help=help_text)
+
+
+def acting(session: Session, by: str | None) -> Actor:
+    """The actor `--by` names; the operator when it was left out. An unknown name raises
+    ActorError, which ends the command with exit 1 and nothing changed."""
+    return OPERATOR if by is None else resolve_by(session, by)
+
+
+# --- Times, on the group's clock --------------------------------------------------------------
+
+
+def when_text(moment: datetime | None) -> str:
+    """An aware time on its own clock, with the zone's name: "Thu 2026-12-03 07:00 WIB" (the
+    tz database calls Indonesia's zones WIB, WITA and WIT)."""
+    return f"{moment:%a %Y-%m-%d %H:%M} {moment.tzname()}" if moment is not None else "—"
+
+
+def in_zone(moment: datetime | None, zone: str) -> str:
+    """A stored (UTC) time as a group in `zone` reads it."""
+    return when_text(moment.astimezone(ZoneInfo(zone)) if moment is not None else None)
+
+
+def zone_text(zone: str, now: datetime) -> str:
+    """A zone as operators know it, with its key: "WITA (Asia/Makassar)"."""
+    return f"{now.astimezone(ZoneInfo(zone)).tzname()} ({zone})"

@@ -19,13 +19,15 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from bot.calendar_ics import feed_url
-from bot.cli.base import Context, main, pass_context
-from bot.cli.content import admin_actor, broadcast
+from bot.cli.base import Context, acting, by_option, main, pass_context, when_text, zone_text
+from bot.cli.content import broadcast
 from bot.cli.people import fail, group, membership_message
-from broadcasts import faq, scheduling
+from broadcasts import actors, faq, scheduling
+from broadcasts.actors import Actor
 from broadcasts.calendars import all_elections, load_bundled
 from broadcasts.editorial_calendar import (
     agenda,
+    approval,
     blackouts,
     campaigns,
     entries,
@@ -72,10 +74,6 @@ def console() -> Console:
     return Console(width=shutil.get_terminal_size((160, 40)).columns, highlight=False)
 
 
-def when_text(moment: datetime | None) -> str:
-    return f"{moment:%a %Y-%m-%d %H:%M} {moment.tzname()}" if moment is not None else "—"
-
-
 def _tags(text: str) -> list[str]:
     return [tag for tag in (t.strip() for t in text.split(",")) if tag]
 
@@ -86,6 +84,16 @@ def _checked_id(value: int, what: str) -> int:
     return value
 
 
+def administrator(session: Session, by: str | None, doing: str | None) -> Actor:
+    """The calendar, campaigns, blackouts and group settings are administration: `--by` names
+    a dashboard account (or is left out: the operator); a member's phone is refused for what
+    changes something (`doing`; None when the command only shows)."""
+    actor = acting(session, by)
+    if doing is not None:
+        actors.require_account(actor, doing)
+    return actor
+
+
 # --- humasbot broadcast schedule ------------------------------------------------------------
 
 
@@ -93,17 +101,23 @@ def _checked_id(value: int, what: str) -> int:
 @click.argument("broadcast_id", type=int)
 @click.argument("day", metavar="DATE")
 @click.argument("at", metavar="TIME")
-@click.option("--by", "scheduler", default="cli", show_default=True, help="Who schedules it.")
+@by_option(doing="schedules it (a coordinator of its group, or an account)")
 @pass_context
 def broadcast_schedule(
-    context: Context, broadcast_id: int, day: str, at: str, scheduler: str
+    context: Context, broadcast_id: int, day: str, at: str, by: str | None
 ) -> None:
     """Set or move the send time of a broadcast not yet sent: DATE (YYYY-MM-DD) and TIME (HH:MM)
     in its group's local time. Approval is still required."""
-    actor = admin_actor(scheduler)
     with calendar_transaction(context) as session:
+        actor = acting(session, by)
         done = scheduling.schedule(
-            session, broadcast_id, day, at, actor=actor, member=None, now=context.clock.now()
+            session,
+            broadcast_id,
+            day,
+            at,
+            actor=actor.key,
+            member=actor.member,
+            now=context.clock.now(),
         )
         moved = f" (was {when_text(done.previous)})" if done.previous else ""
         click.echo(f"broadcast #{broadcast_id} scheduled for {when_text(done.local)}{moved}")
@@ -197,7 +211,7 @@ def _rule(
 @click.option("--election", help="Anchored: the election code, e.g. pemilu2029.")
 @click.option("--during-quiet-hours", is_flag=True, help="May land in the groups' quiet hours.")
 @click.option("--campaign", "campaign_name", help="Add it to this campaign.")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="adds it")
 @pass_context
 def calendar_add(
     context: Context,
@@ -222,13 +236,13 @@ def calendar_add(
     election: str | None,
     during_quiet_hours: bool,
     campaign_name: str | None,
-    author: str,
+    by: str | None,
 ) -> None:
     """Add a calendar entry: one-off (--on), recurring (--daily/--weekly/--monthly/--rrule) or
     anchored to an election stage (--anchor)."""
-    actor = admin_actor(author)
     now = context.clock.now()
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "add calendar entries")
         calendar_context = CalendarContext.load(session)
         first = entries.groups_named(session, groups)[0]
         rule = _rule(
@@ -262,7 +276,7 @@ def calendar_add(
             during_quiet_hours=during_quiet_hours,
         )
         entry = entries.add_entry(
-            session, spec, actor=actor, now=now, campaign=campaign, context=calendar_context
+            session, spec, actor=actor.key, now=now, campaign=campaign, context=calendar_context
         )
         click.echo(f"calendar entry #{entry.id} added: {entry.title}")
         _echo_next(session, entry, now)
@@ -332,16 +346,43 @@ def _agenda_table(
 
 @calendar_group.command("cancel")
 @click.argument("entry_id", type=int)
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="cancels it")
 @pass_context
-def calendar_cancel(context: Context, entry_id: int, author: str) -> None:
+def calendar_cancel(context: Context, entry_id: int, by: str | None) -> None:
     """Stop a calendar entry for good (what it already proposed stays with the editors)."""
-    actor = admin_actor(author)
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "cancel calendar entries")
         entries.cancel_entry(
-            session, _checked_id(entry_id, "calendar entry"), actor=actor, now=context.clock.now()
+            session,
+            _checked_id(entry_id, "calendar entry"),
+            actor=actor.key,
+            now=context.clock.now(),
         )
     click.echo(f"calendar entry #{entry_id} cancelled")
+
+
+@calendar_group.command("approve")
+@click.argument("entry_id", type=int)
+@by_option(required=True, doing="approves it")
+@pass_context
+def calendar_approve(context: Context, entry_id: int, by: str) -> None:
+    """Approve an entry ahead of time: each of its sends then goes out at its time with no
+    further step (an editor of every group it reaches, not its author)."""
+    with calendar_transaction(context) as session:
+        entry = approval.approve_entry(
+            session,
+            _checked_id(entry_id, "calendar entry"),
+            _approver(session, by),
+            context.clock.now(),
+        )
+        title = entry.title
+    click.echo(f"calendar entry #{entry_id} approved: {title}; it goes out at its times")
+
+
+def _approver(session: Session, by: str) -> approval.Approver:
+    actor = acting(session, by)
+    actors.require_named(actor, "approve it")
+    return approval.Approver(actor.key, actor.member)
 
 
 @calendar_group.command("tick")
@@ -386,13 +427,13 @@ def campaign_group() -> None:
 
 @campaign_group.command("load")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="loads it")
 @pass_context
-def campaign_load(context: Context, file: Path, author: str) -> None:
+def campaign_load(context: Context, file: Path, by: str | None) -> None:
     """Load (or reload) a campaign from a YAML FILE; all of it, or nothing."""
-    actor = admin_actor(author)
     with calendar_transaction(context) as session:
-        summary = campaigns.load_file(session, file, actor=actor, now=context.clock.now())
+        actor = administrator(session, by, "load campaigns")
+        summary = campaigns.load_file(session, file, actor=actor.key, now=context.clock.now())
         name, title = summary.campaign.name, summary.campaign.title
     click.echo(
         f"campaign {name} ({title}): {summary.added} entries added, {summary.updated} updated, "
@@ -408,24 +449,29 @@ def campaign_load(context: Context, file: Path, author: str) -> None:
 @click.argument("name")
 @click.option("--title", required=True)
 @click.option("--description")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="creates it")
 @pass_context
 def campaign_create(
-    context: Context, name: str, title: str, description: str | None, author: str
+    context: Context, name: str, title: str, description: str | None, by: str | None
 ) -> None:
     """An empty campaign; add entries with `calendar add --campaign NAME`."""
-    actor = admin_actor(author)
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "create campaigns")
         created = campaigns.create(
-            session, name, title, description=description, actor=actor, now=context.clock.now()
+            session,
+            name,
+            title,
+            description=description,
+            actor=actor.key,
+            now=context.clock.now(),
         )
         click.echo(f"campaign {created.name} created")
 
 
-def _campaign_action(context: Context, name: str, author: str, action: str) -> None:
-    actor = admin_actor(author)
+def _campaign_action(context: Context, name: str, by: str | None, action: str) -> None:
     now = context.clock.now()
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, f"{action} campaigns").key
         if action == "pause":
             campaigns.pause(session, name, actor=actor, now=now)
             click.echo(f"campaign {name} paused: nothing goes out until it is resumed")
@@ -437,31 +483,44 @@ def _campaign_action(context: Context, name: str, author: str, action: str) -> N
             click.echo(f"campaign {name} cancelled; {stopped} open broadcasts cancelled with it")
 
 
+@campaign_group.command("approve")
+@click.argument("name")
+@by_option(required=True, doing="approves it")
+@pass_context
+def campaign_approve(context: Context, name: str, by: str) -> None:
+    """Approve every entry of a campaign ahead of time (all or none)."""
+    with calendar_transaction(context) as session:
+        approved = approval.approve_campaign(
+            session, name, _approver(session, by), context.clock.now()
+        )
+    click.echo(f"campaign {name}: {len(approved)} entries approved; they go out at their times")
+
+
 @campaign_group.command("pause")
 @click.argument("name")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="pauses it")
 @pass_context
-def campaign_pause(context: Context, name: str, author: str) -> None:
+def campaign_pause(context: Context, name: str, by: str | None) -> None:
     """Hold every entry of the campaign until it is resumed."""
-    _campaign_action(context, name, author, "pause")
+    _campaign_action(context, name, by, "pause")
 
 
 @campaign_group.command("resume")
 @click.argument("name")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="resumes it")
 @pass_context
-def campaign_resume(context: Context, name: str, author: str) -> None:
+def campaign_resume(context: Context, name: str, by: str | None) -> None:
     """Send again from now on (what fell due while paused is not sent)."""
-    _campaign_action(context, name, author, "resume")
+    _campaign_action(context, name, by, "resume")
 
 
 @campaign_group.command("cancel")
 @click.argument("name")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="cancels it")
 @pass_context
-def campaign_cancel(context: Context, name: str, author: str) -> None:
+def campaign_cancel(context: Context, name: str, by: str | None) -> None:
     """Stop the campaign for good, with its broadcasts not yet finished."""
-    _campaign_action(context, name, author, "cancel")
+    _campaign_action(context, name, by, "cancel")
 
 
 @campaign_group.command("next")
@@ -510,7 +569,7 @@ def blackout_group() -> None:
 @click.option("--stage", help='An election stage instead of dates, e.g. "masa tenang".')
 @click.option("--election", help="The stage's election, e.g. pemilu2029.")
 @click.option("--group", "group_code", help="Only this group and those below it (default: all).")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="adds it")
 @pass_context
 def blackout_add(
     context: Context,
@@ -521,11 +580,11 @@ def blackout_add(
     stage: str | None,
     election: str | None,
     group_code: str | None,
-    author: str,
+    by: str | None,
 ) -> None:
     """Hold content tagged with any of --tags from --from to --to, or during --stage."""
-    actor = admin_actor(author)
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "add blackout windows")
         added = blackouts.add_blackout(
             session,
             name,
@@ -535,7 +594,7 @@ def blackout_add(
             last=last,
             stage=stage,
             election=election,
-            actor=actor,
+            actor=actor.key,
             now=context.clock.now(),
         )
         click.echo(f"blackout #{added.id} {added.name!r} added: {_blackout_period(added)}")
@@ -564,14 +623,14 @@ def blackout_list(context: Context) -> None:
 
 @blackout_group.command("remove")
 @click.argument("blackout_id", type=int)
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="removes it")
 @pass_context
-def blackout_remove(context: Context, blackout_id: int, author: str) -> None:
+def blackout_remove(context: Context, blackout_id: int, by: str | None) -> None:
     """Remove a blackout window; what it held goes back to its own time."""
-    actor = admin_actor(author)
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "remove blackout windows")
         blackouts.remove_blackout(
-            session, _checked_id(blackout_id, "blackout"), actor=actor, now=context.clock.now()
+            session, _checked_id(blackout_id, "blackout"), actor=actor.key, now=context.clock.now()
         )
     click.echo(f"blackout #{blackout_id} removed")
 
@@ -582,23 +641,24 @@ def blackout_remove(context: Context, blackout_id: int, author: str) -> None:
 @group.command("timezone")
 @click.argument("group_code", metavar="GROUP")
 @click.argument("zone", required=False)
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="moves it")
 @pass_context
-def group_timezone(context: Context, group_code: str, zone: str | None, author: str) -> None:
+def group_timezone(context: Context, group_code: str, zone: str | None, by: str | None) -> None:
     """Show a group's time zone, or move the group to ZONE (its calendar sends move with it)."""
-    actor = admin_actor(author)
     upgrade(context.database)
+    now = context.clock.now()
     try:
         with context.database.transaction() as session:
+            doing = "move groups to another time zone" if zone is not None else None
+            actor = administrator(session, by, doing)
             if zone is None:
                 found = group_by_code(session, group_code)
             else:
-                now = context.clock.now()
                 found, moved = group_zone.set_timezone(
-                    session, group_code, zone, actor=actor, now=now
+                    session, group_code, zone, actor=actor.key, now=now
                 )
                 click.echo(f"{moved} calendar send(s) recomputed")
-            click.echo(f"{found.code}: time zone {found.timezone}")
+            click.echo(f"{found.code}: time zone {zone_text(found.timezone, now)}")
     except MembershipError as error:
         raise fail(membership_message(error)) from error
 
@@ -612,7 +672,7 @@ def group_timezone(context: Context, group_code: str, zone: str | None, author: 
 @click.argument("end", required=False, metavar="END]")
 @click.option("--off", is_flag=True, help="No quiet hours for this group.")
 @click.option("--default", "inherit", is_flag=True, help="Back to the group above's (or 21–06).")
-@click.option("--by", "author", default="cli", show_default=True)
+@by_option(doing="sets them")
 @pass_context
 def group_quiet_hours(
     context: Context,
@@ -621,14 +681,15 @@ def group_quiet_hours(
     end: str | None,
     off: bool,
     inherit: bool,
-    author: str,
+    by: str | None,
 ) -> None:
     """Show or set when calendar sends never land (local time), e.g. 21:00 06:00."""
-    actor = admin_actor(author)
     now = context.clock.now()
     if sum((off, inherit, start is not None)) > 1:
         raise fail("give START END, --off or --default (one of them)")
+    changing = off or inherit or start is not None
     with calendar_transaction(context) as session:
+        actor = administrator(session, by, "set quiet hours" if changing else None).key
         if off:
             found, hours = quiet_hours.set_quiet_hours(
                 session, group_code, None, None, actor=actor, now=now
@@ -643,8 +704,11 @@ def group_quiet_hours(
             )
         else:
             found, hours = quiet_hours.quiet_hours_of(session, group_code)
-        click.echo(f"{found.code}: {_quiet_text(hours)}")
+        click.echo(f"{found.code}: {_quiet_text(hours, found.timezone, now)}")
 
 
-def _quiet_text(hours: QuietHours | None) -> str:
-    return f"quiet hours {hours} local time" if hours is not None else "no quiet hours"
+def _quiet_text(hours: QuietHours | None, zone: str, now: datetime) -> str:
+    """Times of day on the group's clock, with the zone's name."""
+    if hours is None:
+        return "no quiet hours"
+    return f"quiet hours {hours} {zone_text(zone, now)}"

@@ -1,13 +1,15 @@
 """The content library and broadcasts on the command line: the admin's side of the editorial
-workflow. An approval here is an admin's, recorded in the audit log under `admin:<name>`."""
+workflow. `--by` names a dashboard account (audited as `admin:<name>`) or a member's phone
+(`member:+62…`); a member may do here only what they may do in chat, checked the same way."""
 
 from __future__ import annotations
 
 import click
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context
 from bot.cli.people import fail, membership_message
-from broadcasts import editorial, library, membership, planning, quota
+from broadcasts import actors, editorial, library, membership, planning, quota
+from broadcasts.actors import shown_key
 from broadcasts.editorial import EditorialError
 from broadcasts.membership import MembershipError
 from broadcasts.models import Broadcast, BroadcastState, Content, ContentKind
@@ -21,15 +23,10 @@ def editorial_message(error: EditorialError) -> str:
     return render("editorial_error", "en", key=error.key, **error.data).replace("*", "")
 
 
-def admin_actor(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 64:
-        raise fail("--by must be a name of 1 to 64 characters")
-    return f"admin:{name}"
-
-
 def _state(content: Content) -> str:
-    return f"approved by {content.approved_by}" if content.approved_at else "waiting for approval"
+    if content.approved_at is None or content.approved_by is None:
+        return "waiting for approval"
+    return f"approved by {shown_key(content.approved_by)}"
 
 
 @main.group()
@@ -49,7 +46,7 @@ def content() -> None:
     default=ContentKind.LITERACY.value,
     show_default=True,
 )
-@click.option("--by", "author", default="cli", show_default=True, help="Who wrote it.")
+@by_option(doing="wrote it")
 @pass_context
 def content_add(
     context: Context,
@@ -59,13 +56,14 @@ def content_add(
     tags: str,
     language: str,
     kind: str,
-    author: str,
+    by: str | None,
 ) -> None:
     """Add an item to the library (it waits for approval)."""
-    actor = admin_actor(author)
     upgrade(context.database)
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
+            actors.require_account(actor, "add to the content library")
             added = library.add_content(
                 session,
                 title=title,
@@ -74,7 +72,7 @@ def content_add(
                 tags=tags.split(","),
                 language=language,
                 kind=kind,
-                created_by=actor,
+                created_by=actor.key,
                 now=context.clock.now(),
             )
             click.echo(f"content #{added.id} added: {added.title} ({_state(added)})")
@@ -111,7 +109,7 @@ def content_show(context: Context, content_id: int) -> None:
             click.echo(f"tags: {', '.join(item.tags) or '-'}")
             if item.media_url:
                 click.echo(f"media: {item.media_url}")
-            click.echo(f"written by {item.created_by}")
+            click.echo(f"written by {shown_key(item.created_by)}")
             click.echo("")
             click.echo(item.body)
     except EditorialError as error:
@@ -120,18 +118,20 @@ def content_show(context: Context, content_id: int) -> None:
 
 @content.command("approve")
 @click.argument("content_id", type=int)
-@click.option("--by", "approver", required=True, help="Who approves it (not its author).")
+@by_option(required=True, doing="approves it (not its author)")
 @pass_context
-def content_approve(context: Context, content_id: int, approver: str) -> None:
+def content_approve(context: Context, content_id: int, by: str) -> None:
     """Approve an item for reuse in broadcasts and CEK answers."""
-    actor = admin_actor(approver)
     upgrade(context.database)
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
+            # The library serves every group, so it is no one group's editors' to approve.
+            actors.require_account(actor, "approve library content")
             item = library.approve_content(
-                session, content_id, actor=actor, now=context.clock.now()
+                session, content_id, actor=actor.key, now=context.clock.now()
             )
-            click.echo(f"content #{item.id} approved by {actor}")
+            click.echo(f"content #{item.id} approved by {actor.label}")
     except EditorialError as error:
         raise fail(editorial_message(error)) from error
 
@@ -145,26 +145,26 @@ def broadcast() -> None:
 @click.option("--group", "group_code", required=True, help="The group's code (sub-groups too).")
 @click.option("--content", "content_id", type=int, help="An approved library item to send.")
 @click.option("--body", help=f"The text to send (at most {editorial.MAX_BODY} characters).")
-@click.option("--by", "author", required=True, help="Who proposes it.")
+@by_option(required=True, doing="proposes it (a coordinator of the group, or an account)")
 @pass_context
 def broadcast_create(
-    context: Context, group_code: str, content_id: int | None, body: str | None, author: str
+    context: Context, group_code: str, content_id: int | None, body: str | None, by: str
 ) -> None:
     """Propose a broadcast; it waits for approval by someone else."""
     if (content_id is None) == (body is None):
         raise fail("give either --content ID or --body TEXT")
-    actor = admin_actor(author)
     upgrade(context.database)
     now = context.clock.now()
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
             group = membership.group_by_code(session, group_code)
             item = library.get_content(session, content_id) if content_id is not None else None
             created = editorial.propose(
                 session,
                 group=group,
-                author=actor,
-                author_member=None,
+                author=actor.key,
+                author_member=actor.member,
                 body=item.body if item is not None else body or "",
                 kind=item.kind if item is not None else ContentKind.LITERACY,
                 tags=item.tags if item is not None else (),
@@ -186,20 +186,22 @@ def broadcast_create(
 
 @broadcast.command("approve")
 @click.argument("broadcast_id", type=int)
-@click.option("--by", "approver", required=True, help="Who approves it (not its author).")
+@by_option(required=True, doing="approves it (an editor of its group, not its author)")
 @pass_context
-def broadcast_approve(context: Context, broadcast_id: int, approver: str) -> None:
+def broadcast_approve(context: Context, broadcast_id: int, by: str) -> None:
     """Approve a broadcast; with no send time set it goes out at once."""
-    actor = admin_actor(approver)
     upgrade(context.database)
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
+            # As in chat: a member must edit the group it reaches and not be its author.
             approved = editorial.approve(
-                session, broadcast_id, editor=None, actor=actor, now=context.clock.now()
+                session, broadcast_id, editor=actor.member, actor=actor.key, now=context.clock.now()
             )
             planned = sum(editorial.delivery_counts(session, approved.id).values())
             if approved.state == BroadcastState.APPROVED.value:
-                click.echo(f"broadcast #{approved.id} approved; sends at {approved.scheduled_at}")
+                when = in_zone(approved.scheduled_at, approved.group.timezone)
+                click.echo(f"broadcast #{approved.id} approved; sends at {when}")
             else:
                 click.echo(f"broadcast #{approved.id} approved; {planned} deliveries planned")
     except EditorialError as error:
@@ -209,19 +211,19 @@ def broadcast_approve(context: Context, broadcast_id: int, approver: str) -> Non
 @broadcast.command("reject")
 @click.argument("broadcast_id", type=int)
 @click.option("--reason", required=True, help="Told to the author.")
-@click.option("--by", "editor", required=True)
+@by_option(required=True, doing="rejects it (an editor of its group)")
 @pass_context
-def broadcast_reject(context: Context, broadcast_id: int, reason: str, editor: str) -> None:
+def broadcast_reject(context: Context, broadcast_id: int, reason: str, by: str) -> None:
     """Reject a pending broadcast; its author is told why."""
-    actor = admin_actor(editor)
     upgrade(context.database)
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
             editorial.reject(
                 session,
                 broadcast_id,
-                editor=None,
-                actor=actor,
+                editor=actor.member,
+                actor=actor.key,
                 reason=reason,
                 now=context.clock.now(),
             )
@@ -232,16 +234,16 @@ def broadcast_reject(context: Context, broadcast_id: int, reason: str, editor: s
 
 @broadcast.command("cancel")
 @click.argument("broadcast_id", type=int)
-@click.option("--by", "canceller", default="cli", show_default=True)
+@by_option(doing="cancels it (a coordinator of its group, or an account)")
 @pass_context
-def broadcast_cancel(context: Context, broadcast_id: int, canceller: str) -> None:
+def broadcast_cancel(context: Context, broadcast_id: int, by: str | None) -> None:
     """Cancel a broadcast: recipients not yet sent to are never sent to."""
-    actor = admin_actor(canceller)
     upgrade(context.database)
     try:
         with context.database.transaction() as session:
+            actor = acting(session, by)
             editorial.cancel(
-                session, broadcast_id, actor=actor, member=None, now=context.clock.now()
+                session, broadcast_id, actor=actor.key, member=actor.member, now=context.clock.now()
             )
             counts = editorial.delivery_counts(session, broadcast_id)
             click.echo(f"broadcast #{broadcast_id} cancelled")
@@ -266,7 +268,7 @@ def broadcast_status(context: Context, broadcast_id: int) -> None:
             found = editorial.followed_broadcast(session, broadcast_id, None)
             click.echo(_line(found))
             if found.scheduled_at is not None:
-                click.echo(f"  scheduled at {found.scheduled_at.isoformat()}")
+                click.echo(f"  scheduled at {in_zone(found.scheduled_at, found.group.timezone)}")
             if found.rejected_reason:
                 click.echo(f"  rejected: {found.rejected_reason}")
             _echo_counts(editorial.delivery_counts(session, found.id))
@@ -276,7 +278,7 @@ def broadcast_status(context: Context, broadcast_id: int) -> None:
 
 def _line(item: Broadcast) -> str:
     return (
-        f"#{item.id:<5} {item.state:<9} {item.group.code:<12} {item.author:<24} "
+        f"#{item.id:<5} {item.state:<9} {item.group.code:<12} {shown_key(item.author):<24} "
         f"{editorial.preview(item.body, 50)}"
     )
 

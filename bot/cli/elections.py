@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import Context, in_zone, main, pass_context
 from broadcasts.calendars import is_loaded, load_calendar, read_calendar_file
 from broadcasts.elections import CalendarError, Election, parse_election
 from broadcasts.models import Election as ElectionRow
@@ -59,7 +59,8 @@ def list_calendars(context: Context) -> None:
             summary = describe(parse_election(document, code))
         except CalendarError as error:
             summary = f"DAMAGED: {error}"
-        click.echo(f"{code:<14} {summary}; loaded {loaded_at:%Y-%m-%d %H:%M} UTC")
+        loaded = in_zone(loaded_at, context.settings.bot_timezone)
+        click.echo(f"{code:<14} {summary}; loaded {loaded}")
 
 
 def describe(election: Election) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import Context, in_zone, main, pass_context
 from broadcasts.faq import FaqError, load_faq, parse_entry, read_faq_file
 from broadcasts.models import FaqEntryRow
 from broadcasts.schema import upgrade
@@ -57,4 +57,5 @@ def list_entries(context: Context) -> None:
             summary = f"{entry.title.id} | {entry.source}"
         except FaqError as error:
             summary = f"DAMAGED: {error}"
-        click.echo(f"{entry_id:<{width}}  {summary} | loaded {loaded_at:%Y-%m-%d %H:%M} UTC")
+        loaded = in_zone(loaded_at, context.settings.bot_timezone)
+        click.echo(f"{entry_id:<{width}}  {summary} | loaded {loaded}")

@@ -8,11 +8,11 @@ import uuid
 import click
 from werkzeug.security import generate_password_hash
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context, zone_text
 from bot.inbound import Inbound, answer
-from broadcasts import membership
-from broadcasts.membership import MembershipError
-from broadcasts.models import AdminUser, Role
+from broadcasts import actors, membership
+from broadcasts.membership import GroupNode, MembershipError, shown_phone
+from broadcasts.models import AdminUser, Group, Membership, Role
 from broadcasts.phones import PhoneError, normalise_phone
 from broadcasts.phrasebook import render
 from broadcasts.schema import upgrade
@@ -23,8 +23,21 @@ def fail(message: str) -> click.ClickException:
 
 
 def membership_message(error: MembershipError) -> str:
-    """The CLI speaks English to operators; chat replies come from the templates."""
-    return render(f"error_{error.key}", "en", **error.data).replace("*", "")
+    """The CLI speaks English to operators; chat replies come from the templates. Their *bold*
+    marks are WhatsApp's and go; asterisks in the data (a masked number) stay."""
+    data = {k: v.replace("*", "\0") if isinstance(v, str) else v for k, v in error.data.items()}
+    return render(f"error_{error.key}", "en", **data).replace("*", "").replace("\0", "*")
+
+
+def not_a_phone(phone: str) -> click.ClickException:
+    return fail(f"{phone!r} is not a phone number (try 0812… or +62812…)")
+
+
+# Numbers are masked as someone else's (0812-****-4444) unless the operator asks for them:
+# what a terminal shows gets pasted into chats and tickets.
+full_numbers_option = click.option(
+    "--full-numbers", is_flag=True, help="Show members' phone numbers in full (E.164)."
+)
 
 
 @main.group()
@@ -54,7 +67,8 @@ def group_create(
                 default_timezone=context.settings.bot_timezone,
             )
             join_code = created.join_code
-            click.echo(f"Group {created.code} ({created.name}), time zone {created.timezone}")
+            zone = zone_text(created.timezone, context.clock.now())
+            click.echo(f"Group {created.code} ({created.name}), time zone {zone}")
     except MembershipError as error:
         raise fail(membership_message(error)) from error
     click.echo(join_code)
@@ -84,9 +98,182 @@ def member_add(context: Context, phone: str, group_code: str, role: str, name: s
             joined = membership.add_member(session, phone, group_code, role=Role(role), name=name)
             click.echo(f"{joined.member.phone} is {joined.role} of {joined.group.code}")
     except PhoneError as error:
-        raise fail(f"{phone!r} is not a phone number (try 0812… or +62812…)") from error
+        raise not_a_phone(phone) from error
     except MembershipError as error:
         raise fail(membership_message(error)) from error
+
+
+@member.command("list")
+@click.option("--group", "group_code", required=True, help="The group's code.")
+@full_numbers_option
+@pass_context
+def member_list(context: Context, group_code: str, full_numbers: bool) -> None:
+    """The group's own members with their roles (editors first)."""
+    upgrade(context.database)
+    try:
+        with context.database.transaction() as session:
+            found = membership.group_by_code(session, group_code)
+            joined = membership.members_of(session, found)
+            click.echo(f"{found.code} ({found.name}): {_count(len(joined), 'member')}")
+            _echo_members(found, joined, full_numbers)
+    except MembershipError as error:
+        raise fail(membership_message(error)) from error
+
+
+@member.command("remove")
+@click.argument("phone")
+@click.option("--group", "group_code", required=True, help="The group's code.")
+@by_option(doing="removes them")
+@pass_context
+def member_remove(context: Context, phone: str, group_code: str, by: str | None) -> None:
+    """Take a member out of a group (they stay in the groups below it). The last editor of a
+    group with no editor above it cannot be removed: make someone else editor first."""
+    upgrade(context.database)
+    try:
+        with context.database.transaction() as session:
+            actor = acting(session, by)
+            actors.require_account(actor, "remove members")
+            removed = membership.remove_member(
+                session, phone, group_code, actor=actor.key, now=context.clock.now()
+            )
+            who = _person(removed)
+            click.echo(f"{who} removed from {removed.group.code} (was {removed.role})")
+    except PhoneError as error:
+        raise not_a_phone(phone) from error
+    except MembershipError as error:
+        raise fail(f"{membership_message(error)}\nNothing was changed.") from error
+
+
+@member.command("role")
+@click.argument("phone")
+@click.argument("role", type=click.Choice([r.value for r in Role]), metavar="ROLE")
+@click.option("--group", "group_code", required=True, help="The group's code.")
+@by_option(doing="changes it")
+@pass_context
+def member_role(context: Context, phone: str, role: str, group_code: str, by: str | None) -> None:
+    """Give a member of a group another ROLE there: member, coordinator or editor."""
+    upgrade(context.database)
+    try:
+        with context.database.transaction() as session:
+            actor = acting(session, by)
+            actors.require_account(actor, "change roles")
+            joined, before = membership.change_role(
+                session, phone, group_code, Role(role), actor=actor.key, now=context.clock.now()
+            )
+            who = _person(joined)
+            if before == joined.role:
+                click.echo(f"{who} is already {before} of {joined.group.code}; nothing changed")
+            else:
+                click.echo(f"{who} is now {joined.role} of {joined.group.code} (was {before})")
+    except PhoneError as error:
+        raise not_a_phone(phone) from error
+    except MembershipError as error:
+        raise fail(f"{membership_message(error)}\nNothing was changed.") from error
+
+
+@group.command("list")
+@pass_context
+def group_list(context: Context) -> None:
+    """Every group as a tree (sub-groups under their parent), with its time zone and members."""
+    upgrade(context.database)
+    now = context.clock.now()
+    with context.database.transaction() as session:
+        nodes = membership.group_tree(session)
+    if not nodes:
+        click.echo("no groups yet: humasbot group create CODE --name NAME")
+        return
+    rows = [
+        (
+            "  " * node.depth + node.group.code,
+            node.group.name,
+            zone_text(node.group.timezone, now),
+            _members_text(node),
+            "" if node.reviewed else "no editor: nobody can approve its broadcasts",
+        )
+        for node in nodes
+    ]
+    header = ("GROUP", "NAME", "TIME ZONE", "MEMBERS", "")
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+    for row in (header, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[4]]).rstrip())
+
+
+@group.command("show")
+@click.argument("code")
+@full_numbers_option
+@pass_context
+def group_show(context: Context, code: str, full_numbers: bool) -> None:
+    """One group: its parent and sub-groups, time zone, join code, and members with roles."""
+    upgrade(context.database)
+    now = context.clock.now()
+    try:
+        with context.database.transaction() as session:
+            found = membership.group_by_code(session, code)
+            nodes = membership.group_tree(session)
+            node = next(node for node in nodes if node.group.id == found.id)
+            subgroups = [n.group for n in nodes if n.group.parent_id == found.id]
+            joined = membership.members_of(session, found)
+            parent = found.parent
+            click.echo(f"{found.code}  {found.name}")
+            click.echo(f"parent group: {_group_text(parent) if parent else '— (top level)'}")
+            click.echo(f"sub-groups:   {', '.join(map(_group_text, subgroups)) or '—'}")
+            click.echo(f"time zone:    {zone_text(found.timezone, now)}")
+            click.echo(f"join code:    {found.join_code}")
+            click.echo(f"created:      {in_zone(found.created_at, found.timezone)}")
+            click.echo(f"members:      {_members_text(node)}")
+            click.echo(f"approval:     {_approval_text(node)}")
+            click.echo("")
+            _echo_members(found, joined, full_numbers)
+    except MembershipError as error:
+        raise fail(membership_message(error)) from error
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _members_text(node: GroupNode) -> str:
+    text = _count(node.members, "member")
+    return f"{text}, {node.reach} with sub-groups" if node.subgroups else text
+
+
+def _approval_text(node: GroupNode) -> str:
+    if node.editors:
+        return f"{_count(node.editors, 'editor')} here (and any editor of a group above)"
+    if node.reviewed:
+        return "by the editors of the groups above"
+    return "no editor here or above: nobody can approve its broadcasts"
+
+
+def _group_text(found: Group) -> str:
+    return f"{found.code} ({found.name})"
+
+
+def _person(joined: Membership) -> str:
+    """The member a change was made to, as the operator is shown them (number masked)."""
+    phone = shown_phone(joined.member.phone)
+    return f"{joined.member.name} ({phone})" if joined.member.name else phone
+
+
+def _echo_members(found: Group, joined: list[Membership], full_numbers: bool) -> None:
+    if not joined:
+        click.echo("no members yet: they join with the join code, or humasbot member add")
+        return
+    rows = [
+        (
+            m.role,
+            m.member.name or "—",
+            (m.member.phone or "—") if full_numbers else shown_phone(m.member.phone),
+            f"joined {in_zone(m.created_at, found.timezone)}",
+            "(stopped broadcasts)" if m.member.opted_out else "",
+        )
+        for m in joined
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[4]]).rstrip())
 
 
 @main.group()
@@ -127,7 +314,7 @@ def chat(context: Context, sender: str, name: str | None, message: str | None) -
     try:
         phone = normalise_phone(sender)
     except PhoneError as error:
-        raise fail(f"{sender!r} is not a phone number (try 0812… or +62812…)") from error
+        raise not_a_phone(sender) from error
     upgrade(context.database)
     from broadcasts import faq
     from broadcasts.calendars import load_bundled

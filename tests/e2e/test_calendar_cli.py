@@ -18,6 +18,7 @@ from broadcasts import editorial, membership
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.models import (
+    AdminUser,
     Blackout,
     Broadcast,
     CalendarEntry,
@@ -396,11 +397,11 @@ def test_moving_a_group_to_another_zone_moves_its_calendar_sends(
         return due.replace(tzinfo=UTC)
 
     assert next_due() == datetime(2024, 2, 5, 1, 0, tzinfo=UTC)  # 09:00 WITA
-    assert "KALTIM: time zone Asia/Makassar" in cli("group", "timezone", "KALTIM").output
+    assert "KALTIM: time zone WITA (Asia/Makassar)" in cli("group", "timezone", "KALTIM").output
     moved = cli("group", "timezone", "KALTIM", "Asia/Jayapura")
     assert moved.exit_code == 0, moved.output
     assert "1 calendar send(s) recomputed" in moved.output
-    assert "KALTIM: time zone Asia/Jayapura" in moved.output
+    assert "KALTIM: time zone WIT (Asia/Jayapura)" in moved.output
     assert next_due() == datetime(2024, 2, 5, 0, 0, tzinfo=UTC)  # 09:00 WIT
     assert "09:00 WIT" in cli("calendar", "list", "--group", "KALTIM").output
 
@@ -411,3 +412,40 @@ def test_moving_a_group_to_another_zone_moves_its_calendar_sends(
         assert session.scalars(select(Group.timezone).where(Group.code == "KALTIM")).one() == (
             "Asia/Jayapura"
         )
+
+
+def test_an_entry_or_a_campaign_is_approved_ahead_by_an_editor_who_did_not_write_it(
+    cli: Invoke, database: Database
+) -> None:
+    with database.transaction() as session:
+        membership.add_member(session, "+6281500000009", "KALBAR", role=Role.EDITOR)
+        session.add_all(AdminUser(username=name, password_hash="-") for name in ("rina", "budi"))
+    added = cli(
+        "calendar", "add", "--group", "KALBAR", "--on", "2024-02-06", "--time", "09:00",
+        "--title", "Cek DPT", "--body", "Cek nama Anda di DPT", "--by", "rina",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = cli("calendar", "list", "--group", "KALBAR")
+    assert "needs approval" in listed.output
+    refused(cli("calendar", "approve", "1", "--by", "rina"), "another editor must approve it")
+    refused(cli("calendar", "approve", "1", "--by", "0815-0000-0001"), "not an editor")
+    refused(cli("calendar", "approve", "1", "--by", "nobody"), "Nothing was changed")
+    missing = cli("calendar", "approve", "1")
+    assert missing.exit_code == 2 and "Missing option '--by'" in missing.output
+    approved = cli("calendar", "approve", "1", "--by", "0815-0000-0009")
+    assert approved.exit_code == 0, approved.output
+    assert "calendar entry #1 approved: Cek DPT" in approved.output
+    assert "needs approval" not in cli("calendar", "list", "--group", "KALBAR").output
+    with database.transaction() as session:
+        entry = session.get_one(CalendarEntry, 1)
+        assert entry.approved_by == "member:+6281500000009"
+
+    loaded = cli("campaign", "load", str(EXAMPLE), "--by", "rina")
+    assert loaded.exit_code == 0, loaded.output
+    name = EXAMPLE.stem
+    refused(cli("campaign", "approve", name, "--by", "rina"), "another editor must approve it")
+    # It reaches KALTIM too, where the member is no editor; a dashboard account may approve.
+    refused(cli("campaign", "approve", name, "--by", "0815-0000-0009"), "not an editor")
+    done = cli("campaign", "approve", name, "--by", "budi")
+    assert done.exit_code == 0, done.output
+    assert f"campaign {name}:" in done.output and "entries approved" in done.output

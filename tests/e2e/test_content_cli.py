@@ -15,10 +15,11 @@ from broadcasts import membership
 from broadcasts.audit import events_for
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
-from broadcasts.models import Broadcast, BroadcastState, OutboundMessage, Role
+from broadcasts.models import AdminUser, Broadcast, BroadcastState, OutboundMessage, Role
 from config.settings import Settings
 
 Invoke = Callable[..., Result]
+ACCOUNTS = ("ani", "budi", "cici")
 CLARIFICATION = "Kabar bahwa pemungutan suara diundur adalah hoaks. KPU tetap pada 14 Februari."
 
 
@@ -30,6 +31,8 @@ def humasbot(settings: Settings, database: Database, clock: FixedClock) -> CliRu
         membership.add_member(session, "+6281300000001", "KALBAR", role=Role.EDITOR)
         for n in range(1, 4):
             membership.add_member(session, f"+628122{n:07d}", "PONTIANAK")
+        # Every --by names a real dashboard account (or a member's phone).
+        session.add_all(AdminUser(username=name, password_hash="-") for name in ACCOUNTS)
     return CliRunner()
 
 
@@ -104,7 +107,8 @@ def test_content_is_added_listed_shown_and_approved_by_someone_else(
             ("--title", "T", "--body", "x", "--media-url", "file:///etc/passwd"),
             "Not a valid media link",
         ),
-        (("--title", "T", "--body", "x", "--by", " "), "--by must be a name"),
+        (("--title", "T", "--body", "x", "--by", " "), "--by is empty"),
+        (("--title", "T", "--body", "x", "--by", "dodi"), "neither a dashboard account"),
     ],
 )
 def test_bad_content_is_refused_with_exit_code_1(

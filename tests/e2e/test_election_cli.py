@@ -165,7 +165,7 @@ def test_list_shows_what_is_loaded(
     assert [line.split()[0] for line in lines] == codes
     assert "2024 General Election, 28 stages, voting day 2024-02-14" in lines[0]
     assert "2029 General Election, 2 stages, dates not yet set" in lines[1]
-    assert "loaded 2024-02-04 02:00 UTC" in lines[3]
+    assert "loaded Sun 2024-02-04 09:00 WIB" in lines[3]  # the deployment's zone, BOT_TIMEZONE
 
 
 def test_a_load_by_another_process_reaches_the_running_bot(

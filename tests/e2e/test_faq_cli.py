@@ -124,8 +124,8 @@ def test_load_then_list(
     assert listed.exit_code == 0, listed.output
     assert listed.output.splitlines() == [
         "cek-dpt         Cara mengecek DPT | KPU — cekdptonline.kpu.go.id | "
-        "loaded 2024-02-04 02:00 UTC",
-        "pindah-memilih  Pindah tempat memilih | PKPU 7/2023 | loaded 2024-02-04 02:00 UTC",
+        "loaded Sun 2024-02-04 09:00 WIB",
+        "pindah-memilih  Pindah tempat memilih | PKPU 7/2023 | loaded Sun 2024-02-04 09:00 WIB",
     ]
     assert answers(database) == {
         "cek-dpt": "Buka cekdptonline.kpu.go.id dan masukkan NIK Anda.",
@@ -158,7 +158,7 @@ def test_a_second_load_replaces_the_same_ids_and_keeps_the_others(
     }
     listed = run(cli, settings, database, clock, "faq", "list").output.splitlines()
     assert [line.split()[0] for line in listed] == ["cek-dpt", "pindah-memilih", "surat-suara"]
-    assert listed[0].endswith("Cek DPT | KPU RI | loaded 2024-02-05 02:00 UTC")
+    assert listed[0].endswith("Cek DPT | KPU RI | loaded Mon 2024-02-05 09:00 WIB")
 
 
 def test_loading_the_same_file_again_at_the_same_moment_replaces_it_all(
