@@ -40,13 +40,12 @@ from rich.progress import Progress as RichProgress
 from sqlalchemy import Table, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from broadcasts import quota
+from broadcasts import framing, quota
 from broadcasts.clock import Clock
 from broadcasts.database import Database
 from broadcasts.models import (
     Broadcast,
     BroadcastState,
-    ContentKind,
     DeliveryState,
     Member,
     OutboundMessage,
@@ -62,6 +61,10 @@ from broadcasts.transports.base import (
     SendResult,
     Transport,
 )
+from broadcasts.window import approved_templates as approved_templates
+from broadcasts.window import in_window as in_window
+from broadcasts.window import template_key as template_key
+from broadcasts.window import waiting_reason
 from broadcasts.worker import WorkerServices, periodic
 from config.settings import Settings
 
@@ -83,9 +86,6 @@ PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8
 # Longer than a claimed row waits for its turn plus the transport's request timeout, so a live
 # owner never loses a lease.
 LEASE = timedelta(seconds=60)
-FREEFORM_WINDOW = timedelta(hours=24)
-# A window about to close is treated as closed: the send must land inside it.
-WINDOW_MARGIN = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 # WhatsApp template parameters: no line breaks, bounded length.
 TEMPLATE_TEXT_LIMIT = 1000
@@ -227,6 +227,14 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Held:
+    """A notice that cannot reach its member now (outside the window, no notice template): it
+    waits, not due, until the member writes (`broadcasts.notices.release_waiting`)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Stopped:
     """Claimed, then a cancel or an opt-out landed before its request started."""
 
@@ -246,37 +254,6 @@ def template_text(body: str) -> str:
     if len(flat) > TEMPLATE_TEXT_LIMIT:
         flat = flat[: TEMPLATE_TEXT_LIMIT - 1] + "…"
     return flat
-
-
-def base_language(language: str | None) -> str:
-    return (language or "").replace("-", "_").split("_")[0].lower()
-
-
-def in_window(member: Member, now: datetime) -> bool:
-    last = member.last_inbound_at
-    return last is not None and last >= now - FREEFORM_WINDOW + WINDOW_MARGIN
-
-
-def template_key(
-    broadcast: Broadcast | None, member_language: str | None, default_language: str
-) -> tuple[str, str]:
-    """(kind, language) of the template that carries this row outside the window."""
-    kind = broadcast.kind if broadcast is not None else ContentKind.NOTICE.value
-    language = broadcast.language if broadcast is not None else member_language
-    return kind, base_language(language) or base_language(default_language)
-
-
-def approved_templates(session: Session) -> dict[tuple[str, str], WhatsAppTemplate]:
-    """(kind, language) → the approved template mapped to that kind (the newest synced wins)."""
-    found: dict[tuple[str, str], WhatsAppTemplate] = {}
-    rows = session.scalars(
-        select(WhatsAppTemplate)
-        .where(WhatsAppTemplate.approval_status == "approved", WhatsAppTemplate.kind.is_not(None))
-        .order_by(WhatsAppTemplate.synced_at, WhatsAppTemplate.id)
-    )
-    for template in rows:
-        found[(str(template.kind), base_language(template.language))] = template
-    return found
 
 
 def mark_done(
@@ -372,9 +349,11 @@ class Dispatcher:
     def claim(self, limit: int) -> list[Claimed]:
         """Due QUEUED rows → SENDING under this owner's lease, committed; returns what to send.
 
-        Rows that must not be sent (cancelled broadcast, opted-out member, no template outside
-        the window) become SKIPPED with the reason; template sends past today's tier stay
-        QUEUED until the tier frees up. Returns [] only when no due row is left.
+        Rows that must not be sent (cancelled broadcast, opted-out member, a broadcast with no
+        template outside the window) become SKIPPED with the reason; a notice outside the window
+        with no template is never skipped: it stays QUEUED, held (no `next_attempt_at`) until its
+        member writes. Template sends past today's tier stay QUEUED until the tier frees up.
+        Returns [] only when no due row is left.
         """
         while True:
             found, claimed = self._claim_once(limit)
@@ -406,6 +385,12 @@ class Dispatcher:
             for row in rows:
                 broadcast = broadcasts.get(row.broadcast_id) if row.broadcast_id else None
                 outgoing = self._prepare(row, broadcast, members.get(row.member_id), templates)
+                if isinstance(outgoing, Held):
+                    row.next_attempt_at = None
+                    row.reason = outgoing.reason
+                    row.updated_at = now
+                    log.info("notice %s held until its member writes: %s", row.id, outgoing.reason)
+                    continue
                 if isinstance(outgoing, str):
                     _finish(row, DeliveryState.SKIPPED, now, reason=outgoing)
                     if row.broadcast_id is not None:
@@ -449,14 +434,12 @@ class Dispatcher:
                 )
             )
         )
+        # A QUEUED row with no next_attempt_at is a notice held until its member writes.
         statement = (
             select(OutboundMessage)
             .where(
                 OutboundMessage.state == DeliveryState.QUEUED.value,
-                or_(
-                    OutboundMessage.next_attempt_at.is_(None),
-                    OutboundMessage.next_attempt_at <= now,
-                ),
+                OutboundMessage.next_attempt_at <= now,
                 or_(OutboundMessage.broadcast_id.is_(None), OutboundMessage.broadcast_id.in_(live)),
             )
             .limit(limit)
@@ -471,8 +454,9 @@ class Dispatcher:
         broadcast: Broadcast | None,
         member: Member | None,
         templates: dict[tuple[str, str], WhatsAppTemplate],
-    ) -> Outgoing | str:
-        """What to send for this row, or the reason it is skipped."""
+    ) -> Outgoing | Held | str:
+        """What to send for this row, or why it waits for its member (a notice), or the reason
+        it is skipped."""
         if broadcast is not None and broadcast.state == BroadcastState.CANCELLED.value:
             return "broadcast cancelled"
         if broadcast is not None and broadcast.state == BroadcastState.REJECTED.value:
@@ -487,11 +471,14 @@ class Dispatcher:
             return "nothing to send"
         callback = status_callback_url(self.settings, row.id)
         if in_window(member, self.clock.now()):
+            text = framing.framed(body, broadcast, member.language or self.settings.bot_language)
             return Outgoing(
-                row.id, row.address, body=body, media_url=media, status_callback=callback
+                row.id, row.address, body=text, media_url=media, status_callback=callback
             )
         kind, language = template_key(broadcast, member.language, self.settings.bot_language)
         template = templates.get((kind, language))
+        if template is None and broadcast is None:
+            return Held(waiting_reason(language))
         if template is None:
             return (
                 f"outside the 24-hour window and no approved WhatsApp template for {kind}"

@@ -235,10 +235,33 @@ def propose(
             editor,
             "notice_review",
             _broadcast_data(broadcast, author=name),
-            dedupe_key=f"broadcast:{broadcast.id}:review:{editor.id}",
+            dedupe_key=_review_key(broadcast, editor),
             now=now,
         )
     return broadcast
+
+
+def _review_key(broadcast: Broadcast, editor: Member) -> str:
+    return f"broadcast:{broadcast.id}:review:{editor.id}"
+
+
+def review_notices(
+    session: Session, broadcast: Broadcast, *, author_member: Member | None
+) -> notices.NoticeCounts:
+    """How the review requests `propose` planned for the broadcast's editors stand: told,
+    waiting for the editor to write, or not reached (stopped broadcasts, no phone)."""
+    editors = reviewers(session, broadcast.group, exclude=author_member)
+    return notices.planned_counts(session, (_review_key(broadcast, e) for e in editors))
+
+
+def author_notice(
+    session: Session, broadcast: Broadcast, template: str, *, acting: Member | None
+) -> notices.NoticeOutcome | None:
+    """How the notice `template` to the broadcast's author stands; None when nobody was to be
+    told (no author member, or the author is the one acting)."""
+    if broadcast.author_id is None or (acting is not None and acting.id == broadcast.author_id):
+        return None
+    return notices.outcome_of(notices.planned_notice(session, _author_key(broadcast, template)))
 
 
 def _check_editor(session: Session, broadcast: Broadcast, editor: Member | None) -> None:
@@ -349,9 +372,13 @@ def _tell_author(
         author,
         template,
         _broadcast_data(broadcast, **data),
-        dedupe_key=f"broadcast:{broadcast.id}:{template}",
+        dedupe_key=_author_key(broadcast, template),
         now=now,
     )
+
+
+def _author_key(broadcast: Broadcast, template: str) -> str:
+    return f"broadcast:{broadcast.id}:{template}"
 
 
 # --- Following up ----------------------------------------------------------------------------

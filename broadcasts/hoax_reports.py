@@ -11,6 +11,7 @@ from broadcasts import notices
 from broadcasts.editorial import EditorialError, display_name, preview
 from broadcasts.group_tree import ancestry
 from broadcasts.models import HoaxReport, Member, Membership, Role
+from broadcasts.notices import NoticeCounts
 
 MAX_REPORT = 4000
 
@@ -32,8 +33,9 @@ def coordinators_above(session: Session, member: Member) -> list[Member]:
 
 def report(
     session: Session, member: Member, text: str, *, now: datetime, default_language: str = "id"
-) -> tuple[HoaxReport, int]:
-    """Stores the report and tells the coordinators; returns it and how many were told."""
+) -> tuple[HoaxReport, NoticeCounts]:
+    """Stores the report and tells the coordinators; returns it and how their notices stand
+    (told now, waiting for the coordinator to write, not reached)."""
     text = text.strip()
     if not text:
         raise EditorialError("empty_report")
@@ -46,15 +48,17 @@ def report(
         "phone": member.phone or "",
         "text": preview(text, 1000),
     }
-    told = 0
+    counts = NoticeCounts()
     for lead in coordinators_above(session, member):
-        told += notices.notify(
-            session,
-            lead,
-            "notice_hoax",
-            data,
-            dedupe_key=f"hoax:{stored.id}:{lead.id}",
-            now=now,
-            default_language=default_language,
+        counts.add(
+            notices.notify(
+                session,
+                lead,
+                "notice_hoax",
+                data,
+                dedupe_key=f"hoax:{stored.id}:{lead.id}",
+                now=now,
+                default_language=default_language,
+            )
         )
-    return stored, told
+    return stored, counts

@@ -34,6 +34,29 @@ def date_time(value: datetime, language: str) -> str:
     return str(format_datetime(value, "EEEE, d MMMM y HH:mm", locale=language))
 
 
+# What Indonesians call their zones; any other zone goes by its own abbreviation.
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+_WHEN = {"id": "EEEE, d MMMM y 'pukul' HH.mm", "en": "EEEE, d MMMM y 'at' HH:mm"}
+
+
+def zone_name(value: datetime) -> str:
+    """WIB, WITA or WIT for an aware time in an Indonesian zone."""
+    key = getattr(value.tzinfo, "key", "")
+    return ZONE_NAMES.get(key) or value.tzname() or "UTC"
+
+
+def when(value: datetime, language: str) -> str:
+    """An aware time on its own zone's clock, as readers say it:
+    "Senin, 7 Desember 2026 pukul 09.00 WIB"."""
+    pattern = _WHEN.get(language, _WHEN["id"])
+    return f"{format_datetime(value, pattern, locale=language)} {zone_name(value)}"
+
+
 @cache
 def _environment(language: str) -> Environment:
     environment = Environment(
@@ -47,6 +70,7 @@ def _environment(language: str) -> Environment:
     environment.filters["long_date"] = lambda d: long_date(d, language)
     environment.filters["short_date"] = lambda d: short_date(d, language)
     environment.filters["date_time"] = lambda d: date_time(d, language)
+    environment.filters["when"] = lambda d: when(d, language)
     environment.filters["first_lower"] = first_lower
     return environment
 

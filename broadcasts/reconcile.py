@@ -9,8 +9,8 @@ processed); until then it waits. A status callback that arrives meanwhile settle
 (see `bot.status_callbacks`): it carries the sid.
 
 Matching: a message to the same address, created since shortly before the attempt, whose sid
-no row has recorded, and whose text is ours (the body for free-form, the template parameter
-inside the rendered template otherwise).
+no row has recorded, and whose text is ours (the body as sent free-form, a broadcast's framed by
+`framing`; the template parameter inside the rendered template otherwise).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from broadcasts import framing
 from broadcasts.clock import Clock
 from broadcasts.database import Database
 from broadcasts.dispatch import (
@@ -151,7 +152,9 @@ class Reconciler:
                 row.lease_expires_at = now + LEASE
                 broadcast = broadcasts.get(row.broadcast_id) if row.broadcast_id else None
                 body = (broadcast.body if broadcast is not None else row.body) or ""
-                fingerprint: str | None = body.strip()
+                # Free-form, a broadcast went out framed (`framing`): that is the text to find.
+                language = languages.get(row.member_id) or self.settings.bot_language
+                fingerprint: str | None = framing.framed(body, broadcast, language).strip()
                 if row.mode == "template":
                     key = template_key(
                         broadcast, languages.get(row.member_id), self.settings.bot_language

@@ -7,15 +7,17 @@ waits for its time (`planning.plan_due`); one approved after its time goes out a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from broadcasts import audit, editorial
+from broadcasts import audit, editorial, phrasebook, send_time
 from broadcasts.editorial import EditorialError
+from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.editorial_calendar.guards import QuietHours
 from broadcasts.editorial_calendar.rules import parse_date, parse_time
 from broadcasts.models import Broadcast, BroadcastState, Member
 
@@ -32,6 +34,8 @@ class Scheduled:
     broadcast: Broadcast
     local: datetime  # the new time on the group's wall clock
     previous: datetime | None  # the old one, if it had one
+    # The group's quiet hours when the new time falls in them (a warning: it still goes then).
+    quiet_hours: QuietHours | None = None
 
     @property
     def pending(self) -> bool:
@@ -50,6 +54,36 @@ def schedule(
 ) -> Scheduled:
     """Sets the broadcast's send time; `member` None is an admin acting (the CLI)."""
     day, moment = _parse(local_date, local_time)
+    broadcast = _movable(session, broadcast_id, member)
+    local = datetime.combine(day, moment, tzinfo=ZoneInfo(broadcast.group.timezone))
+    return _set(session, broadcast, local, actor=actor, now=now)
+
+
+def schedule_written(
+    session: Session,
+    broadcast_id: int,
+    written: str,
+    *,
+    actor: str,
+    member: Member | None,
+    now: datetime,
+) -> Scheduled:
+    """Sets the send time as a coordinator writes it ("besok 08.00", "3/12 08.00", "Senin
+    09.00": `send_time.read`), on the group's wall clock. Tells when it falls in the group's
+    quiet hours, which do not move it."""
+    broadcast = _movable(session, broadcast_id, member)
+    zone = ZoneInfo(broadcast.group.timezone)
+    try:
+        local = send_time.read(written, now.astimezone(zone))
+    except CalendarError as error:
+        raise ScheduleError(error.key, **error.data) from error
+    done = _set(session, broadcast, local, actor=actor, now=now)
+    quiet = CalendarContext.load(session).quiet_hours(broadcast.group_id)
+    return replace(done, quiet_hours=quiet) if quiet and quiet.contains(local.time()) else done
+
+
+def _movable(session: Session, broadcast_id: int, member: Member | None) -> Broadcast:
+    """The broadcast, locked, if its time may still change and `member` may change it."""
     try:
         broadcast = editorial.get_broadcast(session, broadcast_id, lock=True)
     except EditorialError as error:
@@ -58,15 +92,23 @@ def schedule(
     if member is not None and not editorial.may_coordinate(session, member, group):
         raise ScheduleError("not_your_group", id=broadcast.id, code=group.code)
     _check_movable(broadcast)
-    zone = ZoneInfo(group.timezone)
-    local = datetime.combine(day, moment, tzinfo=zone)
-    if local <= now.astimezone(zone):
+    return broadcast
+
+
+def _set(
+    session: Session, broadcast: Broadcast, local: datetime, *, actor: str, now: datetime
+) -> Scheduled:
+    zone = ZoneInfo(broadcast.group.timezone)
+    current = now.astimezone(zone)
+    if local <= current:
         raise ScheduleError(
             "past_time",
             when=f"{local:%Y-%m-%d %H:%M}",
-            now=f"{now.astimezone(zone):%Y-%m-%d %H:%M}",
+            now=f"{current:%Y-%m-%d %H:%M}",
             zone=zone_name(local),
-            code=group.code,
+            code=broadcast.group.code,
+            at=local,
+            current=current,
         )
     previous = broadcast.scheduled_at
     broadcast.scheduled_at = local
@@ -105,4 +147,4 @@ def _check_movable(broadcast: Broadcast) -> None:
 
 def zone_name(moment: datetime) -> str:
     """WIB, WITA, WIT (what Indonesians call their zones), or the zone's own abbreviation."""
-    return moment.tzname() or "UTC"
+    return phrasebook.zone_name(moment)

@@ -46,6 +46,7 @@ JOB_MODULES = (
     "broadcasts.dispatch",
     "broadcasts.reconcile",
     "broadcasts.editorial_calendar.scan",
+    "broadcasts.notices",
 )
 
 

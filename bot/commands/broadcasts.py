@@ -1,5 +1,6 @@
 """Broadcasts by chat: propose (SIARKAN), approve (SETUJUI), reject (TOLAK), the queue (ANTRIAN),
-delivery counts (STATUS) and cancelling (BATAL). The rules live in `broadcasts.editorial`."""
+one's own recent broadcasts (SIARAN SAYA), state and delivery (STATUS) and cancelling (BATAL).
+The rules live in `broadcasts.editorial`."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import re
 
 from bot.commands.conversation import Conversation
 from bot.commands.registry import Reply, anything, chat_commands
-from broadcasts import editorial, membership, planning, quota
+from broadcasts import delivery_report, editorial, membership, planning, quota
 from broadcasts.editorial import EditorialError, member_actor
 from broadcasts.membership import MembershipError
-from broadcasts.models import Broadcast, BroadcastState, Role
+from broadcasts.models import Broadcast, BroadcastState, DeliveryState, Group, Role
+from broadcasts.notices import NoticeOutcome
 
 _ID = re.compile(r"#?(\d{1,10})", re.ASCII)
 QUEUE_SHOWN = 10
+MINE_SHOWN = 10
 
 
 def parse_id(word: str) -> int | None:
@@ -73,6 +76,7 @@ def propose(conversation: Conversation, args: str) -> Reply:
         return refused(error)
     audience = planning.audience_size(session, group.id)
     remaining = quota.remaining_today(session, conversation.settings.whatsapp_daily_limit, now)
+    editors = editorial.review_notices(session, broadcast, author_member=member)
     return Reply(
         "broadcast_proposed",
         {
@@ -83,7 +87,8 @@ def propose(conversation: Conversation, args: str) -> Reply:
             "audience": audience,
             "remaining": remaining,
             "over_quota": audience > remaining,
-            "editors": len(editorial.reviewers(session, group, exclude=member)),
+            "editors": editors.told + editors.waiting + editors.not_reached,
+            **editors.data(),
         },
     )
 
@@ -142,10 +147,18 @@ def reject(conversation: Conversation, args: str) -> Reply:
         )
     except EditorialError as error:
         return refused(error)
-    told = broadcast.author_id is not None and broadcast.author_id != member.id
+    author = editorial.author_notice(
+        conversation.session, broadcast, "notice_rejected", acting=member
+    )
     return Reply(
         "broadcast_rejected",
-        {"id": broadcast.id, "reason": broadcast.rejected_reason, "told": told},
+        {
+            "id": broadcast.id,
+            "reason": broadcast.rejected_reason,
+            "told": author is NoticeOutcome.DELIVERING,
+            "waiting": author is NoticeOutcome.WAITING,
+            "not_reached": author is NoticeOutcome.NOT_SENT,
+        },
     )
 
 
@@ -170,17 +183,63 @@ def queue(conversation: Conversation, args: str) -> Reply:
     )
 
 
+def _times(broadcast: Broadcast) -> dict[str, object]:
+    """Its send time (set, or when it started going out) on its group's clock."""
+    return {
+        "scheduled": editorial.local_time(broadcast, broadcast.scheduled_at),
+        "started": editorial.local_time(broadcast, broadcast.planned_at),
+    }
+
+
 def status_data(conversation: Conversation, broadcast: Broadcast) -> dict[str, object]:
-    counts = editorial.delivery_counts(conversation.session, broadcast.id)
+    session = conversation.session
+    counts = editorial.delivery_counts(session, broadcast.id)
     return {
         "id": broadcast.id,
         "code": broadcast.group.code,
+        "group": broadcast.group.name,
         "state": broadcast.state,
         "counts": counts,
         "in_flight": counts["sending"] + counts["unknown"],
-        "scheduled": editorial.local_time(broadcast, broadcast.scheduled_at),
+        "total": sum(counts.values()),
+        **_times(broadcast),
         "reason": broadcast.rejected_reason,
+        "failed_reasons": (
+            delivery_report.reasons(session, broadcast.id, DeliveryState.FAILED)
+            if counts["failed"]
+            else []
+        ),
+        "skipped_reasons": (
+            delivery_report.reasons(session, broadcast.id, DeliveryState.SKIPPED)
+            if counts["skipped"]
+            else []
+        ),
     }
+
+
+@chat_commands.command(
+    "SIARAN SAYA", english=("MY BROADCASTS",), role=Role.COORDINATOR, help="help_siaran_saya"
+)
+def mine(conversation: Conversation, args: str) -> Reply:
+    session, member = conversation.session, conversation.member
+    recent = delivery_report.authored_by(session, member, MINE_SHOWN)
+    items = [
+        {
+            "id": b.id,
+            "group": b.group.name,
+            "code": b.group.code,
+            "state": b.state,
+            **_times(b),
+        }
+        for b in recent
+    ]
+    coordinated = [
+        group_id
+        for group_id, role in conversation.roles.items()
+        if role.rank >= Role.COORDINATOR.rank
+    ]
+    example = session.get(Group, min(coordinated)) if coordinated else None
+    return Reply("my_broadcasts", {"items": items, "code": example.code if example else None})
 
 
 @chat_commands.command("STATUS", role=Role.COORDINATOR, help="help_status", takes=starts_with_id)

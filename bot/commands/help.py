@@ -1,9 +1,11 @@
-"""MENU: the commands this sender may use."""
+"""MENU: the commands this sender may use, and the groups they coordinate or edit."""
 
 from __future__ import annotations
 
 from bot.commands.conversation import Conversation
 from bot.commands.registry import Reply, chat_commands
+from broadcasts import membership
+from broadcasts.models import Role
 
 
 @chat_commands.command("MENU", aliases=("BANTUAN",), english=("HELP",), help="help_menu")
@@ -14,4 +16,11 @@ def menu(conversation: Conversation, args: str) -> Reply:
         for c in chat_commands.available_to(conversation)
     ]
     role = conversation.highest_role
-    return Reply("menu", {"commands": lines, "role": role.value if role else None})
+    led = []
+    if role is not None and role.rank >= Role.COORDINATOR.rank:
+        led = [
+            {"name": group.name, "code": group.code, "role": group_role.value}
+            for group, group_role in membership.groups_of(conversation.session, conversation.member)
+            if group_role.rank >= Role.COORDINATOR.rank
+        ]
+    return Reply("menu", {"commands": lines, "role": role.value if role else None, "groups": led})

@@ -126,6 +126,7 @@ class CommandRegistry:
         parts = _LEADING.sub("", text).split(maxsplit=1)
         word = _TRAILING.sub("", parts[0]).upper() if parts else ""
         args = parts[1].strip() if len(parts) > 1 else ""
+        word, args = self._phrase(word, args)
         command = self._by_word.get(word)
         if command is None or not command.free_text or not _TRAILING.sub("", args):
             args = _TRAILING.sub("", args)
@@ -135,6 +136,16 @@ class CommandRegistry:
             in_indonesian = word in (command.name, *command.aliases) and word not in command.english
             language = "en" if in_english else "id" if in_indonesian else None
         return Parsed(command, word, args, language)
+
+    def _phrase(self, word: str, args: str) -> tuple[str, str]:
+        """A command of two words ("SIARAN SAYA", "MY BROADCASTS"): the phrase and what follows."""
+        rest = args.split(maxsplit=1)
+        if not rest:
+            return word, args
+        phrase = f"{word} {_TRAILING.sub('', rest[0]).upper()}"
+        if phrase not in self._by_word:
+            return word, args
+        return phrase, rest[1].strip() if len(rest) > 1 else ""
 
     def allowed(self, command: Command, conversation: Conversation) -> bool:
         if command.role is None:

@@ -30,7 +30,7 @@ def report(conversation: Conversation, args: str) -> Reply:
     if not args.strip():
         return usage("lapor")
     try:
-        stored, told = hoax_reports.report(
+        stored, coordinators = hoax_reports.report(
             conversation.session,
             conversation.member,
             args,
@@ -39,7 +39,10 @@ def report(conversation: Conversation, args: str) -> Reply:
         )
     except EditorialError as error:
         return refused(error)
-    return Reply("report_received", {"id": stored.id, "told": told})
+    return Reply(
+        "report_received",
+        {"id": stored.id, "in_group": bool(conversation.roles), **coordinators.data()},
+    )
 
 
 @chat_commands.command("CEK", english=("CHECK",), help="help_cek", takes=anything)

@@ -1,5 +1,6 @@
 """JADWALKAN / SCHEDULE: set or move the send time of a broadcast not yet sent, on the wall
-clock of its group. The rules live in `broadcasts.scheduling`."""
+clock of its group, written as people write it ("besok 08.00", "3/12 08.00", "Senin 09.00").
+The rules live in `broadcasts.scheduling`, the reading of the time in `broadcasts.send_time`."""
 
 from __future__ import annotations
 
@@ -20,23 +21,23 @@ from broadcasts.scheduling import ScheduleError
     takes=anything,
 )
 def schedule(conversation: Conversation, args: str) -> Reply:
-    parts = args.split()
+    parts = args.split(maxsplit=1)
     broadcast_id = parse_id(parts[0]) if parts else None
-    if len(parts) != 3 or broadcast_id is None:
-        return Reply("calendar_error", {"key": "usage"})
+    if len(parts) != 2 or broadcast_id is None:
+        return Reply("schedule_error", {"key": "usage", "id": broadcast_id or 12})
     try:
-        done = scheduling.schedule(
+        done = scheduling.schedule_written(
             conversation.session,
             broadcast_id,
             parts[1],
-            parts[2],
             actor=member_actor(conversation.member),
             member=conversation.member,
             now=conversation.now,
         )
     except ScheduleError as error:
-        return Reply("calendar_error", {"key": error.key, **error.data})
+        return Reply("schedule_error", {"id": broadcast_id, **error.data, "key": error.key})
     group = done.broadcast.group
+    quiet = done.quiet_hours
     return Reply(
         "schedule_set",
         {
@@ -47,5 +48,7 @@ def schedule(conversation: Conversation, args: str) -> Reply:
             "zone": scheduling.zone_name(done.local),
             "previous": done.previous,
             "pending": done.pending,
+            "quiet_start": quiet.start if quiet else None,
+            "quiet_end": quiet.end if quiet else None,
         },
     )

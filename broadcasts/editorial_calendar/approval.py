@@ -204,7 +204,9 @@ def remind_editors(session: Session, now: datetime, default_language: str = "id"
                     editor,
                     "notice_calendar_unapproved",
                     {**data, "soon": which},
-                    dedupe_key=f"remind:{entry.id}:{target.group_id}:{target.next_key}:{which}",
+                    dedupe_key=(
+                        f"remind:{entry.id}:{target.group_id}:{target.next_key}:{which}:{editor.id}"
+                    ),
                     now=now,
                     default_language=default_language,
                 )

@@ -43,6 +43,7 @@ from broadcasts.models import (
     OccurrenceState,
     Role,
 )
+from broadcasts.notices import NoticeCounts
 from broadcasts.phrasebook import date_time
 from broadcasts.worker import WorkerServices, periodic
 
@@ -65,6 +66,8 @@ class ScanResult:
     skipped: int = 0
     recomputed: int = 0
     targets: int = 0  # targets found due (at most the limit)
+    # The coordinators told of missed sends: now, once they write again, or not at all.
+    missed_notices: NoticeCounts = field(default_factory=NoticeCounts)
 
     def add(self, other: ScanResult) -> None:
         self.proposed += other.proposed
@@ -72,6 +75,7 @@ class ScanResult:
         self.skipped += other.skipped
         self.recomputed += other.recomputed
         self.targets += other.targets
+        self.missed_notices.merge(other.missed_notices)
 
 
 def scan(session: Session, now: datetime, grace: timedelta, limit: int = BATCH) -> ScanResult:
@@ -120,7 +124,7 @@ def _handle_target(
     target.computed_at = now
     if missed:
         # One notice for all the sends of this entry a long outage missed, not one per send.
-        _tell_coordinators(session, target.entry, missed, now, grace)
+        result.missed_notices.merge(_tell_coordinators(session, target.entry, missed, now, grace))
 
 
 def _handle_occurrence(
@@ -265,14 +269,15 @@ def _tell_coordinators(
     missed: list[CalendarOccurrence],
     now: datetime,
     grace: timedelta,
-) -> None:
+) -> NoticeCounts:
     first, last = missed[0], missed[-1]
     group = session.get_one(Group, first.group_id)
     zone = ZoneInfo(group.timezone)
     late = [o for o in missed if not (o.reason or "").startswith("not proposed")]
+    counts = NoticeCounts()
     for member in coordinators(session, group.id):
         language = member.language or "id"
-        notices.notify(
+        outcome = notices.notify(
             session,
             member,
             "calendar_missed",
@@ -291,6 +296,8 @@ def _tell_coordinators(
             dedupe_key=f"calendar:occurrence:{last.id}:missed:{member.id}",
             now=now,
         )
+        counts.add(outcome)
+    return counts
 
 
 def _hours(delta: timedelta) -> str:
@@ -385,10 +392,15 @@ def calendar_scan_job(services: WorkerServices) -> None:
     grace = timedelta(hours=services.settings.calendar_misfire_grace_hours)
     result = tick(services.database, services.clock.now(), grace)
     if result.proposed or result.missed:
+        told = result.missed_notices
         log.info(
-            "calendar: proposed broadcasts %s, %d missed, %d held by a blackout",
+            "calendar: proposed broadcasts %s, %d missed (coordinators: %d told, %d waiting for"
+            " them to write, %d not reached), %d held by a blackout",
             ", ".join(f"#{i}" for i in result.proposed) or "none",
             result.missed,
+            told.told,
+            told.waiting,
+            told.not_reached,
             result.skipped,
         )
 

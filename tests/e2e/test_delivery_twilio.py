@@ -290,10 +290,12 @@ def test_journey_a_broadcast_proposed_and_approved_by_chat_reaches_each_member_o
     planning.plan_due_job(services)
     delivery.drain()
     fake.wait_for_callbacks()
+    framed = f"*Bakohumas Kalbar*\n\n{text}\n\n_Ketik BERHENTI untuk berhenti menerima siaran._"
     for phone in members[:3]:
-        assert [m.body for m in fake.sent_to(f"whatsapp:{phone}")].count(text) == 1
+        assert [m.body for m in fake.sent_to(f"whatsapp:{phone}")].count(framed) == 1
     assert [m.body for m in fake.sent_to(f"whatsapp:{members[3]}")] == []
     status = say(base, coordinator, f"STATUS {number}", token)
     assert f"#{number}" in status and "selesai" in status
-    assert "Diterima: 5" in status  # three members, and the two who wrote (in the group too)
-    assert "Dilewati: 1" in status  # outside the window, with no template mapped
+    assert "• sampai: 5" in status  # three members, and the two who wrote (in the group too)
+    # Outside the window, with no template mapped:
+    assert "• tidak dikirim: 1 — tanpa templat WhatsApp yang disetujui" in status

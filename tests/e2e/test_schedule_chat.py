@@ -3,7 +3,8 @@ time read on the group's own wall clock and stored in UTC; approval still requir
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from broadcasts import editorial, membership, planning
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
+from broadcasts.editorial_calendar import quiet_hours
 from broadcasts.models import Broadcast, BroadcastState, Role
 from tests.signing import SignedClient
 
@@ -57,10 +59,11 @@ def test_a_time_in_pontianak_is_wib_and_in_balikpapan_wita(
 ) -> None:
     kalbar, balikpapan = proposed(database), proposed(database, "BALIKPAPAN")
     reply = twilio.say(COORDINATOR, f"JADWALKAN {kalbar} 2024-02-10 09:00")
-    assert f"Siaran *#{kalbar}*" in reply and "09:00 WIB" in reply
+    assert f"Siaran *#{kalbar}*" in reply
+    assert "*Sabtu, 10 Februari 2024 pukul 09.00 WIB*" in reply
     assert "menunggu persetujuan" in reply
     reply = twilio.say(BALIKPAPAN, f"/jadwalkan #{balikpapan} 2024-02-10 09.00")
-    assert "09:00 WITA" in reply
+    assert "*Sabtu, 10 Februari 2024 pukul 09.00 WITA*" in reply
     assert broadcast(database, kalbar).scheduled_at == datetime(2024, 2, 10, 2, tzinfo=UTC)
     assert broadcast(database, balikpapan).scheduled_at == datetime(2024, 2, 10, 1, tzinfo=UTC)
 
@@ -101,22 +104,36 @@ def test_english_replies_follow_the_english_command(
 ) -> None:
     kalbar = proposed(database)
     reply = twilio.say(COORDINATOR, f"SCHEDULE {kalbar} 2024-02-10 16:30")
-    assert "scheduled for" in reply and "16:30 WIB" in reply and "needs an editor" in reply
+    assert "scheduled for *Saturday, 10 February 2024 at 16:30 WIB*" in reply
+    assert "needs an editor" in reply
 
 
 @pytest.mark.usefixtures("groups")
 @pytest.mark.parametrize(
     ("message", "words"),
     [
-        ("JADWALKAN {id} 2024-02-30 09:00", "bukan tanggal"),
-        ("JADWALKAN {id} 10-02-2024 09:00", "bukan tanggal"),
-        ("JADWALKAN {id} 2024-02-10 25:00", "bukan jam"),
-        ("JADWALKAN {id} 2024-02-04 08:59", "sudah lewat"),
+        ("JADWALKAN {id} 2024-02-30 09:00", 'Tanggal "2024-02-30" tidak ada di kalender'),
+        ("JADWALKAN {id} 31/2 09.00", 'Tanggal "31/2" tidak ada di kalender'),
+        ("JADWALKAN {id} 29/2/2025 09.00", "tidak ada di kalender"),
+        ("JADWALKAN {id} 2024-02-10 25:00", '"25:00" bukan jam'),
+        ("JADWALKAN {id} besok pagi", '"pagi" bukan jam'),
+        ("JADWALKAN {id} 2024-02-04 08:59", "pukul 08.59 WIB sudah lewat"),
+        ("JADWALKAN {id} hari ini 08.00", "sekarang Minggu, 4 Februari 2024 pukul 09.00 WIB"),
+        ("JADWALKAN {id} besok", "Sebutkan jamnya juga, contoh: *JADWALKAN {id} besok 08.00*"),
+        ("JADWALKAN {id} Senin", "Sebutkan jamnya"),
+        ("JADWALKAN {id} kemarin 08.00", 'tidak dapat membaca waktu "kemarin 08.00"'),
+        ("JADWALKAN {id} besok 08.00 09.00", "tidak dapat membaca"),
+        ("JADWALKAN {id} Selasa 5/2/2024 08.00", "Senin, 5 Februari 2024 bukan hari Selasa"),
+        ("JADWALKAN {id} besok 08.00 WITA", "menurut jam grup ini (WIB), bukan WITA"),
         ("JADWALKAN 99999 2024-02-10 09:00", "tidak ditemukan"),
-        ("JADWALKAN 99999999999 2024-02-10 09:00", "Tulis JADWALKAN"),
-        ("JADWALKAN {id}", "Tulis JADWALKAN"),
-        ("JADWALKAN abc 2024-02-10 09:00", "Tulis JADWALKAN"),
-        ("SCHEDULE {id} 2024-02-10 9am", "not a time"),
+        ("JADWALKAN 99999999999 2024-02-10 09:00", "Tulis *JADWALKAN*"),
+        ("JADWALKAN {id}", "Tulis *JADWALKAN*"),
+        ("JADWALKAN abc 2024-02-10 09:00", "Tulis *JADWALKAN*"),
+        ("SCHEDULE {id} 2024-02-10 9am", '"9am" is not a time'),
+        (
+            "SCHEDULE {id} tomorrow",
+            "Give the time too, for example: *SCHEDULE {id} tomorrow 08:00*",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_reply_and_changes_nothing(
@@ -124,7 +141,7 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(
 ) -> None:
     kalbar = proposed(database)
     reply = twilio.say(COORDINATOR, message.format(id=kalbar))
-    assert words in reply
+    assert words.format(id=kalbar) in reply
     assert broadcast(database, kalbar).scheduled_at is None
 
 
@@ -156,5 +173,80 @@ def test_a_cancelled_or_rejected_broadcast_cannot_be_scheduled(
 
 @pytest.mark.usefixtures("groups")
 def test_the_menu_of_a_coordinator_shows_jadwalkan(twilio: SignedClient) -> None:
-    assert "JADWALKAN <id> <YYYY-MM-DD> <HH:MM>" in twilio.say(COORDINATOR, "MENU")
+    assert "contoh: *JADWALKAN 12 besok 08.00*" in twilio.say(COORDINATOR, "MENU")
     assert "JADWALKAN" not in twilio.say(MEMBER, "MENU")
+
+
+# The fixed clock stands at Sunday 4 February 2024, 09:00 WIB (10:00 WITA).
+FORMS = [
+    ("2024-02-10 08:00", datetime(2024, 2, 10, 8), "Sabtu, 10 Februari 2024 pukul 08.00"),
+    ("10/2/2024 08.00", datetime(2024, 2, 10, 8), "Sabtu, 10 Februari 2024 pukul 08.00"),
+    ("10-2-2024 8.00", datetime(2024, 2, 10, 8), "Sabtu, 10 Februari 2024 pukul 08.00"),
+    ("10/2 08.00", datetime(2024, 2, 10, 8), "Sabtu, 10 Februari 2024 pukul 08.00"),
+    # That day has passed this year: next year's.
+    ("3/2 08.00", datetime(2025, 2, 3, 8), "Senin, 3 Februari 2025 pukul 08.00"),
+    ("besok 08.00", datetime(2024, 2, 5, 8), "Senin, 5 Februari 2024 pukul 08.00"),
+    ("lusa 9:00", datetime(2024, 2, 6, 9), "Selasa, 6 Februari 2024 pukul 09.00"),
+    ("Senin 09.00", datetime(2024, 2, 5, 9), "Senin, 5 Februari 2024 pukul 09.00"),
+    # Today is Sunday: later today, or next week's once today's time has passed.
+    ("Minggu 15.00", datetime(2024, 2, 4, 15), "Minggu, 4 Februari 2024 pukul 15.00"),
+    ("minggu 08.00", datetime(2024, 2, 11, 8), "Minggu, 11 Februari 2024 pukul 08.00"),
+    ("Minggu depan 15.00", datetime(2024, 2, 11, 15), "Minggu, 11 Februari 2024 pukul 15.00"),
+    ("hari ini pukul 16.30", datetime(2024, 2, 4, 16, 30), "Minggu, 4 Februari 2024 pukul 16.30"),
+    ("10 Feb jam 8", datetime(2024, 2, 10, 8), "Sabtu, 10 Februari 2024 pukul 08.00"),
+    # As the bot itself writes it.
+    (
+        "Sabtu, 10 Februari 2024 pukul 08.00",
+        datetime(2024, 2, 10, 8),
+        "Sabtu, 10 Februari 2024 pukul 08.00",
+    ),
+]
+
+
+@pytest.mark.usefixtures("groups")
+@pytest.mark.parametrize(("written", "local", "echoed"), FORMS, ids=[f[0] for f in FORMS])
+def test_every_form_people_write_is_read_on_the_groups_own_clock(
+    twilio: SignedClient, database: Database, written: str, local: datetime, echoed: str
+) -> None:
+    for phone, code, zone, name in (
+        (COORDINATOR, "KALBAR", "Asia/Pontianak", "WIB"),
+        (BALIKPAPAN, "BALIKPAPAN", "Asia/Makassar", "WITA"),
+    ):
+        number = proposed(database, code)
+        reply = twilio.say(phone, f"JADWALKAN {number} {written}")
+        assert f"dijadwalkan *{echoed} {name}*" in reply, reply
+        expected = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        assert broadcast(database, number).scheduled_at == expected
+
+
+@pytest.mark.usefixtures("groups")
+def test_the_same_words_mean_each_groups_own_time(twilio: SignedClient, database: Database) -> None:
+    kalbar, balikpapan = proposed(database), proposed(database, "BALIKPAPAN")
+    # 09:30 is still to come in Pontianak (09:00 WIB), already past in Balikpapan (10:00 WITA).
+    assert "pukul 09.30 WIB*" in twilio.say(COORDINATOR, f"JADWALKAN {kalbar} hari ini 09.30")
+    late = twilio.say(BALIKPAPAN, f"JADWALKAN {balikpapan} hari ini 09.30")
+    assert "pukul 09.30 WITA sudah lewat" in late and "pukul 10.00 WITA" in late
+    assert broadcast(database, balikpapan).scheduled_at is None
+    english = twilio.say(BALIKPAPAN, f"SCHEDULE {balikpapan} tomorrow at 8:00")
+    assert "scheduled for *Monday, 5 February 2024 at 08:00 WITA*" in english
+
+
+@pytest.mark.usefixtures("groups")
+def test_a_time_in_the_quiet_hours_is_set_with_a_warning(
+    twilio: SignedClient, database: Database, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        quiet_hours.set_quiet_hours(
+            session, "BALIKPAPAN", time(20, 0), time(5, 0), actor="admin:test", now=clock.now()
+        )
+    kalbar, balikpapan = proposed(database), proposed(database, "BALIKPAPAN")
+    night = twilio.say(COORDINATOR, f"JADWALKAN {kalbar} besok 22.00")
+    assert "*Senin, 5 Februari 2024 pukul 22.00 WIB*" in night
+    assert "⚠️ Waktu itu masuk jam senyap grup ini (21.00–06.00 WIB)" in night
+    assert f"*JADWALKAN {kalbar} besok 08.00*" in night
+    assert broadcast(database, kalbar).scheduled_at == datetime(2024, 2, 5, 15, tzinfo=UTC)
+    assert "⚠️" not in twilio.say(COORDINATOR, f"JADWALKAN {kalbar} besok 08.00")
+    # Balikpapan keeps its own quiet hours, 20:00–05:00.
+    evening = twilio.say(BALIKPAPAN, f"SCHEDULE {balikpapan} tomorrow 20:30")
+    assert "⚠️ That time falls in this group's quiet hours (20:00–05:00 WITA)" in evening
+    assert "⚠️" not in twilio.say(BALIKPAPAN, f"JADWALKAN {balikpapan} besok 05.30")

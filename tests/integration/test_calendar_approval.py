@@ -147,6 +147,8 @@ def test_editors_are_reminded_a_day_and_an_hour_before_an_unapproved_post(
     waiting = add(world, ["KALBAR"])
     approved = add(world, ["KALBAR"], body="Sudah disetujui")
     approve(world, approved, editor(world, EDITOR))
+    with world.transaction() as session:  # a second editor: each is reminded
+        membership.add_member(session, "+6281200000012", "KALBAR", role=Role.EDITOR)
 
     def reminders(now: datetime) -> list[str]:
         with world.transaction() as session:
@@ -161,13 +163,13 @@ def test_editors_are_reminded_a_day_and_an_hour_before_an_unapproved_post(
 
     assert reminders(FRIDAY) == []  # three days ahead
     day_before = reminders(MONDAY_9_WIB - timedelta(hours=23))
-    assert len(day_before) == 1 and day_before[0].startswith(f"remind:{waiting}:")
-    assert day_before[0].endswith(":day")
+    assert len(day_before) == 2  # one for each editor, of the unapproved entry only
+    assert all(key.startswith(f"remind:{waiting}:") and ":day:" in key for key in day_before)
     assert reminders(MONDAY_9_WIB - timedelta(hours=20)) == day_before  # once
     hour_before = reminders(MONDAY_9_WIB - timedelta(minutes=50))
-    assert len(hour_before) == 2 and hour_before[1].endswith(":hour")
+    assert len(hour_before) == 4 and all(":hour:" in key for key in hour_before[2:])
     with world.transaction() as session:
         body = session.scalars(
-            select(OutboundMessage.body).where(OutboundMessage.dedupe_key == hour_before[1])
+            select(OutboundMessage.body).where(OutboundMessage.dedupe_key == hour_before[-1])
         ).one()
     assert "Senin: cek DPT" in body and "09:00 WIB" in body

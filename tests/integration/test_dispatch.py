@@ -16,6 +16,7 @@ from sqlalchemy import update
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.dispatch import Dispatcher, dispatch_job
+from broadcasts.framing import framed
 from broadcasts.models import (
     Broadcast,
     BroadcastState,
@@ -86,7 +87,8 @@ def test_members_in_the_window_get_the_text_free_form_once_and_the_broadcast_is_
     for row in rows:
         [message] = fake.sent_to(row.address)
         assert message.sid == row.twilio_sid and row.mode == "freeform"
-        assert message.body.startswith("Pemungutan suara") and message.media_urls
+        assert "\n\nPemungutan suara" in message.body and message.media_urls
+        assert message.body.endswith("_Ketik BERHENTI untuk berhenti menerima siaran._")
         callback = urlsplit(message.status_callback or "")
         assert f"{callback.scheme}://{callback.netloc}" == dispatcher.settings.public_base_url
         assert callback.path == "/twilio/status"
@@ -239,8 +241,10 @@ def test_a_dead_workers_rows_are_found_at_twilio_or_resent_only_after_the_settle
     _as_if_a_dead_worker_claimed(database, made.id, clock)
     _as_if_a_dead_worker_claimed(database, lost.id, clock)
     # The dead worker's request for `made` reached Twilio; the one for `lost` never did.
+    with database.transaction() as session:
+        text = framed("Cek faktanya dulu", session.get(Broadcast, broadcast_id), "id")
     transport = TwilioTransport(dispatcher.settings)
-    sid = transport.send(Outgoing(made.id, made.address, body="Cek faktanya dulu")).sid
+    sid = transport.send(Outgoing(made.id, made.address, body=text)).sid
     clock.advance(timedelta(seconds=11))  # the leases expire; the settle delay is 30 s
     report = reconciler.run()
     assert report.confirmed == 1 and report.waiting == 1 and report.resend == 0
@@ -271,7 +275,8 @@ def test_another_message_to_the_same_member_is_not_taken_for_ours(
     report = reconciler.run()
     assert report.confirmed == 0 and report.resend == 1
     dispatcher.drain()
-    assert [m.body for m in fake.sent_to(row.address)] == ["Pesan lain", "Teks siaran ini"]
+    other, ours = [m.body for m in fake.sent_to(row.address)]
+    assert other == "Pesan lain" and "\n\nTeks siaran ini\n\n" in ours
 
 
 def test_the_daily_tier_holds_template_sends_past_it_for_later(

@@ -22,6 +22,7 @@ from broadcasts.models import (
     Member,
     OutboundMessage,
 )
+from broadcasts.notices import NoticeCounts, NoticeOutcome
 from tests.integration.test_planning import (
     COORDINATOR,
     EDITOR_KALBAR,
@@ -141,16 +142,16 @@ def test_a_notice_is_planned_once_in_the_readers_language_and_never_to_the_opted
         reader = member(session, phone(1))
         reader.language = "en"
         data = {"id": 7, "code": "KALBAR", "by": "Ani"}
-        assert notices.notify(
-            session, reader, "notice_cancelled", data, dedupe_key="k", now=clock.now()
-        )
-        assert not notices.notify(
-            session, reader, "notice_cancelled", data, dedupe_key="k", now=clock.now()
-        )
+
+        def tell(key: str) -> NoticeOutcome:
+            return notices.notify(
+                session, reader, "notice_cancelled", data, dedupe_key=key, now=clock.now()
+            )
+
+        assert tell("k") is NoticeOutcome.WAITING  # never wrote to the bot; no notice template
+        assert tell("k") is NoticeOutcome.NOT_SENT
         membership.opt_out(reader, clock.now())
-        assert not notices.notify(
-            session, reader, "notice_cancelled", data, dedupe_key="k2", now=clock.now()
-        )
+        assert tell("k2") is NoticeOutcome.NOT_SENT
     (notice,) = notices_to(database, phone(1))
     assert "was cancelled by Ani" in (notice.body or "")
 
@@ -402,7 +403,8 @@ def test_a_hoax_report_reaches_the_coordinators_above_the_reporter(
             session, reporter, "Pesan berantai: pencoblosan diundur", now=clock.now()
         )
         assert stored.text == "Pesan berantai: pencoblosan diundur"
-        assert told == 3
+        # None of them has written to the bot: all three are planned, held until they do.
+        assert told == NoticeCounts(told=0, waiting=3, not_reached=0)
         assert error_key(lambda: hoax_reports.report(session, reporter, "  ", now=clock.now())) == (
             "empty_report"
         )

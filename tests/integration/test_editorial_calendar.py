@@ -39,6 +39,7 @@ from broadcasts.models import (
     OutboundMessage,
     Role,
 )
+from broadcasts.notices import NoticeCounts
 
 GRACE = timedelta(hours=6)
 NOW = datetime(2028, 11, 1, 1, 0, tzinfo=UTC)  # 08:00 WIB, 09:00 WITA
@@ -217,6 +218,9 @@ def test_a_send_missed_by_more_than_the_grace_is_marked_missed_and_coordinators_
     add(world, entries.once("2028-11-02", "09:00"), ["KALBAR"], title="Ayo cek DPT")
     result = tick(world, datetime(2028, 11, 2, 2, tzinfo=UTC) + GRACE)
     assert (result.proposed, result.missed) == ([], 1)
+    # The coordinator has never written to the bot and no notice template is mapped: the notice
+    # waits for them to write, and the scan says so rather than claiming they were told.
+    assert result.missed_notices == NoticeCounts(told=0, waiting=1, not_reached=0)
     assert broadcasts(world) == []
     [occurrence] = occurrences(world)
     assert occurrence.state == OccurrenceState.MISSED.value
@@ -228,6 +232,7 @@ def test_a_send_missed_by_more_than_the_grace_is_marked_missed_and_coordinators_
         assert "Ayo cek DPT" in (notices[0].body or "") and "tidak terkirim" in (
             notices[0].body or ""
         )
+        assert notices[0].state == "queued" and notices[0].next_attempt_at is None
 
 
 def test_a_week_down_sends_only_what_is_within_the_grace_and_tells_once(world: Database) -> None:

@@ -23,8 +23,10 @@ def test_a_fresh_worker_schedules_planning_dispatch_reconciliation_and_the_calen
         [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == [
+        "calendar_reminders",
         "calendar_scan",
         "dispatch",
         "plan_due_broadcasts",
         "reconcile",
+        "release_waiting_notices",
     ]
