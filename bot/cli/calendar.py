@@ -369,14 +369,31 @@ def calendar_approve(context: Context, entry_id: int, by: str) -> None:
     """Approve an entry ahead of time: each of its sends then goes out at its time with no
     further step (an editor of every group it reaches, not its author)."""
     with calendar_transaction(context) as session:
+        now = context.clock.now()
         entry = approval.approve_entry(
-            session,
-            _checked_id(entry_id, "calendar entry"),
-            _approver(session, by),
-            context.clock.now(),
+            session, _checked_id(entry_id, "calendar entry"), _approver(session, by), now
         )
-        title = entry.title
-    click.echo(f"calendar entry #{entry_id} approved: {title}; it goes out at its times")
+        click.echo(f"calendar entry #{entry_id} approved: {entry.title}; it goes out at:")
+        _echo_approved(session, [entry.id], now)
+
+
+# What an approver is shown of what they approve: the sends of the next months, at most this many.
+_SHOWN_SENDS, _SHOWN_DAYS = 20, 90
+
+
+def _echo_approved(session: Session, entry_ids: list[int], now: datetime) -> None:
+    """Every send the approval covers in the coming months, on each group's clock."""
+    items = [
+        item
+        for item in agenda.coming(session, now, days=_SHOWN_DAYS)
+        if item.entry_id in entry_ids and item.local is not None
+    ]
+    for item in items[:_SHOWN_SENDS]:
+        click.echo(f"  {when_text(item.local)}  {item.group.code}  {item.title}")
+    if len(items) > _SHOWN_SENDS:
+        click.echo(f"  … and {len(items) - _SHOWN_SENDS} more in the next {_SHOWN_DAYS} days")
+    if not items:
+        click.echo(f"  (nothing in the next {_SHOWN_DAYS} days)")
 
 
 def _approver(session: Session, by: str) -> approval.Approver:
@@ -490,10 +507,10 @@ def _campaign_action(context: Context, name: str, by: str | None, action: str) -
 def campaign_approve(context: Context, name: str, by: str) -> None:
     """Approve every entry of a campaign ahead of time (all or none)."""
     with calendar_transaction(context) as session:
-        approved = approval.approve_campaign(
-            session, name, _approver(session, by), context.clock.now()
-        )
-    click.echo(f"campaign {name}: {len(approved)} entries approved; they go out at their times")
+        now = context.clock.now()
+        approved = approval.approve_campaign(session, name, _approver(session, by), now)
+        click.echo(f"campaign {name}: {len(approved)} entries approved; they go out at:")
+        _echo_approved(session, [entry.id for entry in approved], now)
 
 
 @campaign_group.command("pause")

@@ -435,6 +435,7 @@ def test_an_entry_or_a_campaign_is_approved_ahead_by_an_editor_who_did_not_write
     approved = cli("calendar", "approve", "1", "--by", "0815-0000-0009")
     assert approved.exit_code == 0, approved.output
     assert "calendar entry #1 approved: Cek DPT" in approved.output
+    assert "Tue 2024-02-06 09:00 WIB  KALBAR  Cek DPT" in approved.output  # what it covers
     assert "needs approval" not in cli("calendar", "list", "--group", "KALBAR").output
     with database.transaction() as session:
         entry = session.get_one(CalendarEntry, 1)
