@@ -66,7 +66,13 @@ def group_calendar(code: str) -> Response:
         if group is None:
             abort(404, description=f"there is no group {code}")
         if not token_allows(app_services.settings, group.code, request.args.get("token", "")):
-            abort(403, description="this calendar link is not valid for this group")
+            abort(
+                403,
+                description=(
+                    "this calendar link is not valid for this group: make it again with "
+                    "`humasbot calendar link` using the server's own SECRET_KEY"
+                ),
+            )
         body = feed(session, group, language, now)
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'inline; filename="{group.code}.ics"'

@@ -102,9 +102,17 @@ def stage_label(elections: Mapping[str, Election], code: str, reference: str, la
     """The stage's name as readers know it, e.g. "Masa tenang"."""
     election = elections.get(code)
     stage = find_stage(election, reference) if election is not None else None
-    if stage is None:
-        return reference.removeprefix(KIND_PREFIX)
-    return stage.name.in_language(language)
+    if stage is not None:
+        return stage.name.in_language(language)
+    # Not in this calendar (yet): as another calendar names that kind of stage, else as people
+    # say it ("masa tenang"), never the internal kind ("quiet").
+    for other in elections.values():
+        found = find_stage(other, reference)
+        if found is not None:
+            return found.name.in_language(language)
+    kind = reference.removeprefix(KIND_PREFIX)
+    phrases = bundled_vocabulary().stages.get(kind, {}).get(language, ())
+    return phrases[0] if phrases else kind
 
 
 def fingerprint(election: Election) -> str:

@@ -25,6 +25,7 @@ from broadcasts.editorial_calendar import (
     scan,
     stages,
 )
+from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import Rule
 from broadcasts.elections import Election, parse_election
@@ -179,6 +180,9 @@ def test_first_day_of_a_stage_not_yet_listed_waits_then_follows_the_official_cal
         assert session.get_one(CalendarEntry, entry).anchor_stage == "kind:quiet"
         [item] = agenda.coming(session, NOW)
         assert item.waiting == "stage_missing"
+        # Named as people know it (another calendar's name for it), never the kind "quiet".
+        [why] = agenda.explain(item, "en", CalendarContext.load(session))
+        assert why == "waiting: pemilu2029 does not list Quiet period yet"
         load_calendar(session, official_2029(date(2029, 2, 14)), NOW)
     tick(world, NOW)
     assert list(next_due(world, entry).values()) == [datetime(2029, 2, 11, 0, tzinfo=UTC)]
