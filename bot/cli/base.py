@@ -71,6 +71,8 @@ def main(ctx: click.Context) -> None:
     level = ctx.obj.settings.log_level if ctx.invoked_subcommand else "WARNING"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The scheduler logs every job it runs, twice a second; the jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 # --- Who acts ---------------------------------------------------------------------------------
