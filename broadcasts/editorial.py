@@ -201,8 +201,11 @@ def propose(
     content: Content | None = None,
     scheduled_at: datetime | None = None,
     now: datetime,
+    tell_editors: bool = True,
 ) -> Broadcast:
-    """A new PENDING broadcast to `group` and its sub-groups; the group's editors are told."""
+    """A new PENDING broadcast to `group` and its sub-groups; the group's editors are told,
+    unless the caller approves it at once (`tell_editors=False`: a calendar entry approved
+    ahead of time), when there is nothing for them to review."""
     if author_member is not None and not may_coordinate(session, author_member, group):
         raise EditorialError("not_coordinator", code=group.code)
     if content is not None and content.approved_at is None:
@@ -228,6 +231,8 @@ def propose(
     session.add(broadcast)
     session.flush()
     audit.record(session, author, "proposed", "broadcast", broadcast.id, now, group=group.code)
+    if not tell_editors:
+        return broadcast
     name = display_name(author_member, author)
     for editor in reviewers(session, group, exclude=author_member):
         notices.notify(

@@ -238,6 +238,7 @@ def _proposed(
         content=library if library is not None and library.approved_at is not None else None,
         scheduled_at=occurrence.due_at,
         now=now,
+        tell_editors=not approved,  # approved ahead: no review request for what is going out
     )
     if approved:
         # Approved ahead of time: by its editor, as the audit log and STATUS say.
