@@ -7,11 +7,12 @@ from config.settings import Settings
 
 
 def transport_for(settings: Settings) -> Transport:
-    """Twilio when its credentials are set; otherwise the console transport."""
+    """Twilio when its credentials are set; otherwise the console transport, whose record of
+    what it sent is a file beside the SQLite database (`console.outbox_path`)."""
     if settings.twilio_enabled:
         from broadcasts.transports.twilio import TwilioTransport
 
         return TwilioTransport(settings)
-    from broadcasts.transports.console import ConsoleTransport
+    from broadcasts.transports.console import ConsoleTransport, outbox_path
 
-    return ConsoleTransport()
+    return ConsoleTransport(path=outbox_path(settings.database_url))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,6 +27,7 @@ from broadcasts.models import (
 )
 from broadcasts.reconcile import Reconciler, reconcile_job
 from broadcasts.transports.base import Outgoing
+from broadcasts.transports.console import outbox_path
 from broadcasts.transports.twilio import TwilioTransport
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
@@ -380,9 +382,15 @@ def test_a_cancel_landing_mid_broadcast_stops_every_send_not_yet_started(
 
 
 def test_without_twilio_credentials_messages_are_printed_and_kept_not_sent(
-    settings: Settings, database: Database, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+    settings: Settings,
+    database: Database,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert not settings.twilio_enabled
+    monkeypatch.chdir(tmp_path)  # on PostgreSQL the console's record goes to ./instance/
     broadcast_id = seed_broadcast(database, clock.now(), 2, body="Cek DPT Anda di TPS terdekat")
     console = Dispatcher(settings, database, clock, owner=OWNER)
     try:
@@ -391,9 +399,11 @@ def test_without_twilio_credentials_messages_are_printed_and_kept_not_sent(
     finally:
         console.close()
     printed = capsys.readouterr().out
+    recorded = outbox_path(settings.database_url).read_text()  # durable, for reconciliation
     for row in deliveries(database, broadcast_id):
         assert row.state == DeliveryState.SENT.value and (row.twilio_sid or "").startswith("CONS")
         assert f"to {row.address}" in printed
+        assert row.twilio_sid in recorded
     assert printed.count("Cek DPT Anda di TPS terdekat") == 2
     assert broadcast_state(database, broadcast_id) == BroadcastState.DONE.value
 
