@@ -119,7 +119,7 @@ def question(conversation: Conversation, body: str) -> Reply | None:
     snapshot = calendars.snapshot(conversation.session)
     entries = faq.snapshot(conversation.session)
     try:
-        understood = understand(body, snapshot.elections, conversation.today, entries.entries)
+        understood = _understood(body, snapshot, entries, conversation.today)
     except CalendarError:
         # A broken vocabulary file must not take every reply down: the commands still work.
         log.exception("the question reader cannot read its vocabulary")
@@ -132,6 +132,23 @@ def question(conversation: Conversation, body: str) -> Reply | None:
     answers = understood.kind in _ANSWERS
     same_for = _same_for(conversation, snapshot, entries.generation, body)
     return replace(reply, same_for=same_for, answers=answers)
+
+
+# What a question was understood as, by its text, the calendars, the FAQ and the day: most
+# messages ask the same few things, and reading costs more than looking up. Emptied when full.
+_UNDERSTOOD: dict[tuple[str, int, int, date], Understood | None] = {}
+_UNDERSTOOD_MAX = 4096
+
+
+def _understood(
+    body: str, snapshot: calendars.Snapshot, entries: faq.FaqSnapshot, today: date
+) -> Understood | None:
+    key = (body, snapshot.generation, entries.generation, today)
+    if key not in _UNDERSTOOD:
+        if len(_UNDERSTOOD) >= _UNDERSTOOD_MAX:
+            _UNDERSTOOD.clear()
+        _UNDERSTOOD[key] = understand(body, snapshot.elections, today, entries.entries)
+    return _UNDERSTOOD[key]
 
 
 def _reply_for(
