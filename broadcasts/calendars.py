@@ -3,30 +3,26 @@
 The `elections` table keeps one validated document per election code. Bundled calendars
 (`config/elections/*.yaml`) fill in the codes the database lacks and never overwrite one an admin
 loaded. Reading is the hot path (JADWAL): parsed calendars stay in memory per process, and a
-tiny query — how many rows, and the latest `loaded_at` — tells whether any process has loaded a
-calendar since. Every load therefore moves `loaded_at` strictly forward. The query runs at most
-once every `RECHECK_SECONDS` per process: a load reaches every answer within that time.
+tiny query tells whether any process has loaded a calendar since (`stored_documents`). It runs
+at most once every `RECHECK_SECONDS` per process: a load reaches every answer within that time.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import threading
-import time
-import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.elections import CalendarError, Election, election_document, parse_election
 from broadcasts.elections import parse_yaml as parse_calendar_yaml
 from broadcasts.models import Election as ElectionRow
+from broadcasts.stored_documents import Version, VersionedCache, load_time, upsert
 from config.settings import ELECTIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -52,25 +48,18 @@ class Snapshot:
         return [e.code for e in self.elections]
 
 
-_Version = tuple[int, datetime | None]
-# Built once: this runs on every JADWAL, and building a statement costs as much as running it.
-_VERSION_QUERY = select(func.count(ElectionRow.id), func.max(ElectionRow.loaded_at))
-
 # How long a process answers from its parsed calendars before it asks again whether they
 # changed: asking costs a round trip, which every date question would otherwise pay.
 RECHECK_SECONDS = 1.0
 
 
-@dataclass
-class _Cached:
-    version: _Version
-    snapshot: Snapshot
-    checked: float  # time.monotonic() when the version was last read
+def _parse_snapshot(session: Session, version: Version) -> Snapshot:
+    return Snapshot(_parse_rows(session), version[1])
 
 
-# Per database engine (tests use two at once), the version read and the calendars parsed for it.
-_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_cache = VersionedCache(
+    ElectionRow.id, ElectionRow.loaded_at, _parse_snapshot, lambda: RECHECK_SECONDS
+)
 
 
 def read_calendar_file(path: Path) -> Election:
@@ -126,21 +115,7 @@ def load_bundled(session: Session, now: datetime, directory: Path = ELECTIONS_DI
 
 def snapshot(session: Session) -> Snapshot:
     """The calendars, parsed once per change; a small query at most every `RECHECK_SECONDS`."""
-    engine = session.get_bind()
-    cached = _cache.get(engine) if isinstance(engine, Engine) else None
-    now = time.monotonic()
-    if cached is not None and now - cached.checked < RECHECK_SECONDS:
-        return cached.snapshot
-    count, latest = session.execute(_VERSION_QUERY).one()
-    version: _Version = (int(count), latest)
-    if cached is not None and cached.version == version:
-        cached.checked = now
-        return cached.snapshot
-    fresh = Snapshot(_parse_rows(session), version[1])
-    if isinstance(engine, Engine):
-        with _cache_lock:
-            _cache[engine] = _Cached(version, fresh, now)
-    return fresh
+    return _cache.get(session)
 
 
 def all_elections(session: Session) -> tuple[Election, ...]:
@@ -150,8 +125,7 @@ def all_elections(session: Session) -> tuple[Election, ...]:
 def forget_cached() -> None:
     """Drops this process's parsed calendars (other processes notice through the version, within
     `RECHECK_SECONDS`)."""
-    with _cache_lock:
-        _cache.clear()
+    _cache.forget()
 
 
 def _parse_rows(session: Session) -> tuple[Election, ...]:
@@ -166,12 +140,7 @@ def _parse_rows(session: Session) -> tuple[Election, ...]:
 
 
 def _load_time(session: Session, now: datetime) -> datetime:
-    """`now`, or just after the latest load when that is not earlier (a clock standing still, or
-    behind another machine's), so every load changes the version readers compare."""
-    latest: datetime | None = session.scalar(select(func.max(ElectionRow.loaded_at)))
-    if latest is not None and latest >= now:
-        return latest + timedelta(microseconds=1)
-    return now
+    return load_time(session, ElectionRow.loaded_at, now)
 
 
 def _row_values(election: Election, loaded_at: datetime) -> dict[str, Any]:
@@ -183,17 +152,4 @@ def _row_values(election: Election, loaded_at: datetime) -> dict[str, Any]:
 
 
 def _upsert(session: Session, values: dict[str, Any], *, replace: bool) -> Any:
-    """INSERT … ON CONFLICT on the code: race-free on PostgreSQL and SQLite alike."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(ElectionRow).values(**values)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(ElectionRow).values(**values)
-    else:
-        raise NotImplementedError(f"election calendars are not stored on {dialect}")
-    if not replace:
-        return statement.on_conflict_do_nothing(index_elements=["code"])
-    return statement.on_conflict_do_update(
-        index_elements=["code"],
-        set_={"document": statement.excluded.document, "loaded_at": statement.excluded.loaded_at},
-    )
+    return upsert(session, ElectionRow, "code", values, replace=replace)

@@ -18,22 +18,19 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import threading
-import time
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.elections import Localized
 from broadcasts.models import FaqEntryRow
+from broadcasts.stored_documents import Version, VersionedCache, load_time, upsert
 from config.settings import FAQ_DIR
 
 log = logging.getLogger(__name__)
@@ -264,24 +261,17 @@ class FaqSnapshot:
         return next((e for e in self.entries if e.id == entry_id), None)
 
 
-_Version = tuple[int, datetime | None]
-# Built once: this runs on every FAQ question, and building a statement costs as much as running.
-_VERSION_QUERY = select(func.count(FaqEntryRow.id), func.max(FaqEntryRow.loaded_at))
-
 # How long a process answers from its parsed entries before it asks again whether they changed.
 RECHECK_SECONDS = 1.0
 
 
-@dataclass
-class _Cached:
-    version: _Version
-    snapshot: FaqSnapshot
-    checked: float  # time.monotonic() when the version was last read
+def _parse_snapshot(session: Session, version: Version) -> FaqSnapshot:
+    return FaqSnapshot(_parse_rows(session))
 
 
-# Per database engine (tests use two at once), the version read and the entries parsed for it.
-_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_cache = VersionedCache(
+    FaqEntryRow.id, FaqEntryRow.loaded_at, _parse_snapshot, lambda: RECHECK_SECONDS
+)
 
 
 def bundled_files(directory: Path = FAQ_DIR) -> list[Path]:
@@ -344,28 +334,13 @@ def load_bundled(session: Session, now: datetime, directory: Path = FAQ_DIR) -> 
 
 def snapshot(session: Session) -> FaqSnapshot:
     """The entries, parsed once per change; a small query at most every `RECHECK_SECONDS`."""
-    engine = session.get_bind()
-    cached = _cache.get(engine) if isinstance(engine, Engine) else None
-    now = time.monotonic()
-    if cached is not None and now - cached.checked < RECHECK_SECONDS:
-        return cached.snapshot
-    count, latest = session.execute(_VERSION_QUERY).one()
-    version: _Version = (int(count), latest)
-    if cached is not None and cached.version == version:
-        cached.checked = now
-        return cached.snapshot
-    fresh = FaqSnapshot(_parse_rows(session))
-    if isinstance(engine, Engine):
-        with _cache_lock:
-            _cache[engine] = _Cached(version, fresh, now)
-    return fresh
+    return _cache.get(session)
 
 
 def forget_cached() -> None:
     """Drops this process's parsed entries (other processes notice through the version, within
     `RECHECK_SECONDS`)."""
-    with _cache_lock:
-        _cache.clear()
+    _cache.forget()
 
 
 def _parse_rows(session: Session) -> tuple[FaqEntry, ...]:
@@ -385,12 +360,7 @@ def _parse_rows(session: Session) -> tuple[FaqEntry, ...]:
 
 
 def _load_time(session: Session, now: datetime) -> datetime:
-    """`now`, or just after the latest load when that is not earlier (a clock standing still, or
-    behind another machine's), so every load changes the version readers compare."""
-    latest: datetime | None = session.scalar(select(func.max(FaqEntryRow.loaded_at)))
-    if latest is not None and latest >= now:
-        return latest + timedelta(microseconds=1)
-    return now
+    return load_time(session, FaqEntryRow.loaded_at, now)
 
 
 def _row_values(entry: FaqEntry, loaded_at: datetime) -> dict[str, Any]:
@@ -398,17 +368,4 @@ def _row_values(entry: FaqEntry, loaded_at: datetime) -> dict[str, Any]:
 
 
 def _upsert(session: Session, values: dict[str, Any], *, replace: bool) -> Any:
-    """INSERT … ON CONFLICT on the entry id: race-free on PostgreSQL and SQLite alike."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(FaqEntryRow).values(**values)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(FaqEntryRow).values(**values)
-    else:
-        raise NotImplementedError(f"FAQ entries are not stored on {dialect}")
-    if not replace:
-        return statement.on_conflict_do_nothing(index_elements=["entry_id"])
-    return statement.on_conflict_do_update(
-        index_elements=["entry_id"],
-        set_={"document": statement.excluded.document, "loaded_at": statement.excluded.loaded_at},
-    )
+    return upsert(session, FaqEntryRow, "entry_id", values, replace=replace)

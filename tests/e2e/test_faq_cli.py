@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import faq
+from broadcasts import faq, stored_documents
 from broadcasts.clock import FixedClock
 from broadcasts.database import Database
 from broadcasts.models import FaqEntryRow
@@ -308,7 +308,8 @@ def test_snapshot_sees_a_load_from_another_session_within_the_recheck_time(
     """A process caches parsed entries; a load by another process (its own engine, and no way to
     clear this process's cache) reaches it once `RECHECK_SECONDS` have passed."""
     monotonic = [1000.0]
-    monkeypatch.setattr(faq, "time", SimpleNamespace(monotonic=lambda: monotonic[0]))
+    clock_of_cache = SimpleNamespace(monotonic=lambda: monotonic[0])
+    monkeypatch.setattr(stored_documents, "time", clock_of_cache)
     with database.transaction() as session:
         faq.load_faq(session, faq.read_faq_file(write(tmp_path / "a.yaml", FAQ)), clock.now())
     with database.transaction() as session:
