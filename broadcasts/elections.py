@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import yaml
+
+from broadcasts.fields import Fields
 
 VOTING = "voting"  # the kind of stage that is the election's voting day
 
@@ -427,34 +429,10 @@ def _check_consistency(election: Election, where: str) -> None:
             )
 
 
-class _Fields:
+class _Fields(Fields):
     """A mapping being read: unknown keys are refused and every error says where it is."""
 
-    def __init__(self, value: object, where: str, allowed: frozenset[str]) -> None:
-        self.where = where
-        if not isinstance(value, Mapping):
-            raise self.error(f"expected a mapping of fields, found {_kind_of(value)}")
-        unknown = sorted(str(key) for key in value if key not in allowed)
-        if unknown:
-            raise self.error(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(allowed))})")
-        self.value: Mapping[str, object] = value
-
-    def error(self, problem: str) -> CalendarError:
-        return CalendarError(f"{self.where}: {problem}")
-
-    def __contains__(self, key: str) -> bool:
-        return self.value.get(key) is not None
-
-    def get(self, key: str) -> object:
-        return self.value.get(key)
-
-    def text(self, key: str) -> str:
-        value = self.value.get(key)
-        if value is None:
-            raise self.error(f"{key} is missing")
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(f"{key} must be text, found {_kind_of(value)}")
-        return " ".join(value.split())
+    error_type = CalendarError
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.value.get(key)
@@ -540,13 +518,3 @@ class _Fields:
         if found is None or not 1 <= int(found.group(2)) <= 12:
             raise self.error(f"{key} {value!r} must be a month written YYYY-MM")
         return date(int(found.group(1)), int(found.group(2)), 1)
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.elections import Localized
+from broadcasts.fields import Fields, kind_of
 from broadcasts.models import FaqEntryRow
 from broadcasts.stored_documents import Version, VersionedCache, load_time, upsert
 from config.settings import FAQ_DIR
@@ -161,33 +162,10 @@ def _entry(item: object, where: str) -> FaqEntry:
     )
 
 
-class _Fields:
+class _Fields(Fields):
     """A mapping being read: unknown keys are refused and every error says where it is."""
 
-    def __init__(self, value: object, where: str, allowed: frozenset[str]) -> None:
-        self.where = where
-        if not isinstance(value, Mapping):
-            raise self.error(f"expected a mapping of fields, found {_kind_of(value)}")
-        unknown = sorted(str(key) for key in value if key not in allowed)
-        if unknown:
-            raise self.error(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(allowed))})")
-        self.value: Mapping[str, object] = value
-
-    def error(self, problem: str) -> FaqError:
-        return FaqError(f"{self.where}: {problem}")
-
-    def get(self, key: str) -> object:
-        return self.value.get(key)
-
-    def text(self, key: str, *, multiline: bool = False) -> str:
-        value = self.value.get(key)
-        if value is None:
-            raise self.error(f"{key} is missing")
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(f"{key} must be text, found {_kind_of(value)}")
-        if multiline:  # line breaks are the answer's paragraphs and steps: kept
-            return "\n".join(line.rstrip() for line in value.strip().splitlines())
-        return " ".join(value.split())
+    error_type = FaqError
 
     def slug(self, key: str) -> str:
         value = self.value.get(key)
@@ -223,7 +201,7 @@ class _Fields:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(f"{key} must be a list of phrases (text), found {_kind_of(value)}")
+            raise self.error(f"{key} must be a list of phrases (text), found {kind_of(value)}")
         phrases: list[str] = []
         for raw in value:
             phrase = " ".join(raw.lower().split())
@@ -231,16 +209,6 @@ class _Fields:
                 raise self.error(f"{key}: the phrase {phrase!r} is given twice")
             phrases.append(phrase)
         return tuple(phrases)
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
 
 
 # --- Storage ---------------------------------------------------------------------------------
