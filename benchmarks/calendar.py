@@ -31,12 +31,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from broadcasts.calendars import load_calendar
-from broadcasts.database import Database
-from broadcasts.editorial_calendar import agenda, blackouts, scan, targets
-from broadcasts.editorial_calendar.rules import build_rrule
-from broadcasts.elections import parse_election
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     CalendarEntry,
     CalendarTarget,
@@ -44,7 +40,11 @@ from broadcasts.models import (
     Group,
     GroupQuietHours,
 )
-from broadcasts.schema import upgrade
+from broadcasts.db.schema import upgrade
+from broadcasts.editorial_calendar import agenda, blackouts, scan, targets
+from broadcasts.editorial_calendar.rules import build_rrule
+from broadcasts.elections.calendar import parse_election
+from broadcasts.elections.stored import load_calendar
 
 ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
 START = datetime(2029, 1, 20, 0, 0, tzinfo=UTC)  # 07:00 WIB

@@ -28,10 +28,10 @@ from sqlalchemy import func, select
 from twilio.rest import Client
 
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher, tune_process_for_sending
-from broadcasts.models import OutboundMessage
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.models import OutboundMessage
+from broadcasts.db.schema import upgrade
+from broadcasts.delivery.dispatch import Dispatcher, tune_process_for_sending
 from config.settings import PROJECT_ROOT, Settings
 from tests.delivery_fixtures import seed_broadcast
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, busiest_second

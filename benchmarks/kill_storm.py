@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.schema import upgrade
 from tests.delivery_fixtures import (
     deliveries,
     seed_broadcast,

@@ -30,9 +30,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from broadcasts import editorial, membership, planning
-from broadcasts.database import Database
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     DeliveryState,
@@ -41,7 +40,10 @@ from broadcasts.models import (
     Membership,
     OutboundMessage,
 )
-from broadcasts.schema import upgrade
+from broadcasts.db.schema import upgrade
+from broadcasts.delivery import planning
+from broadcasts.editorial import workflow as editorial
+from broadcasts.people import membership
 
 POSTGRES_SERVER = os.environ.get(
     "HUMASBOT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

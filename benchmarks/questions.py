@@ -10,7 +10,7 @@ type them), measured in one run, side by side:
 - reading cold: the same, with every cache emptied before each round (a new process, or the
   first time a word is seen);
 - building the index (once per change of the calendars or the FAQ);
-- the whole reply in-process on a fresh SQLite database (`bot.inbound.answer`: record the
+- the whole reply in-process on a fresh SQLite database (`bot.chat.inbound.answer`: record the
   message, read it, render the reply), for the questions and for `JADWAL` — so the reader's share
   of a reply, and a question's cost against JADWAL's, are ratios from the same run.
 
@@ -30,14 +30,15 @@ from pathlib import Path
 
 import yaml
 
-from bot.inbound import Inbound, answer
-from broadcasts import calendars, faq
-from broadcasts.calendars import bundled_files, read_calendar_file
+from bot.chat.inbound import Inbound, answer
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.questions import bundled_vocabulary, understand, words
-from broadcasts.questions import understanding as reader
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.schema import upgrade
+from broadcasts.elections import faq
+from broadcasts.elections import stored as calendars
+from broadcasts.elections.questions import bundled_vocabulary, understand, words
+from broadcasts.elections.questions import understanding as reader
+from broadcasts.elections.stored import bundled_files, read_calendar_file
 from config.settings import FAQ_DIR, PROJECT_ROOT, Settings
 
 QUESTIONS = PROJECT_ROOT / "tests" / "questions"

@@ -36,12 +36,12 @@ import yaml
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from broadcasts import faq
-from broadcasts.calendars import load_bundled
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.models import InboundMessage
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.models import InboundMessage
+from broadcasts.db.schema import upgrade
+from broadcasts.elections import faq
+from broadcasts.elections.stored import load_bundled
 from config.settings import PROJECT_ROOT
 
 POSTGRES_SERVER = os.environ.get(
@@ -136,7 +136,7 @@ def gunicorn(server: Server, database: Database) -> Iterator[int]:
     }
     command = [
         str(GUNICORN),
-        "bot.wsgi:app",
+        "bot.web.wsgi:app",
         f"--bind=127.0.0.1:{port}",
         "--backlog=2048",
         "--log-level=warning",

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.schema import upgrade
 from tests.delivery_fixtures import (
     seed_broadcast,
     start_worker,

@@ -16,7 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from broadcasts.clock import Clock
-from broadcasts.database import Database
+from broadcasts.db.database import Database
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,11 @@ JOBS: list[Job] = []
 # The modules that declare jobs: imported by the scheduler itself, so no job depends on some
 # other import having happened first.
 JOB_MODULES = (
-    "broadcasts.planning",
-    "broadcasts.dispatch",
-    "broadcasts.reconcile",
+    "broadcasts.delivery.planning",
+    "broadcasts.delivery.dispatch",
+    "broadcasts.delivery.reconcile",
     "broadcasts.editorial_calendar.scan",
-    "broadcasts.notices",
+    "broadcasts.delivery.notices",
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from broadcasts.database import Database
-from broadcasts.models import Base
+from broadcasts.db.database import Database
+from broadcasts.db.models import Base
 from config.settings import load_settings
 
 config = context.config

@@ -20,12 +20,13 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
-from broadcasts import calendars, faq
+from bot.web.app import create_app
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import Base
-from broadcasts.schema import upgrade
+from broadcasts.db.database import Database
+from broadcasts.db.models import Base
+from broadcasts.db.schema import upgrade
+from broadcasts.elections import faq
+from broadcasts.elections import stored as calendars
 from config.settings import Settings
 from tests.signing import SignedClient
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, literal, select
 
-from broadcasts.database import Database
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     DeliveryState,

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session
 
-from broadcasts.actors import OPERATOR, Actor, ActorError, resolve_by
 from broadcasts.clock import Clock, SystemClock
-from broadcasts.database import Database
+from broadcasts.db.database import Database
+from broadcasts.people.actors import OPERATOR, Actor, ActorError, resolve_by
 from config.settings import Settings, SettingsError, load_settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])

@@ -18,13 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from bot.calendar_ics import feed_url
 from bot.cli.base import Context, acting, by_option, main, pass_context, when_text, zone_text
 from bot.cli.content import broadcast
 from bot.cli.people import fail, group, membership_message
-from broadcasts import actors, faq, scheduling
-from broadcasts.actors import Actor
-from broadcasts.calendars import all_elections, load_bundled
+from bot.web.editorial_feed import feed_url
+from broadcasts.db.models import Blackout, CalendarEntry, CampaignState, ContentKind, Group
+from broadcasts.db.schema import upgrade
+from broadcasts.editorial import scheduling
 from broadcasts.editorial_calendar import (
     agenda,
     approval,
@@ -41,10 +41,12 @@ from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import QuietHours
 from broadcasts.editorial_calendar.rules import Rule, parse_time
 from broadcasts.editorial_calendar.timeline import WAITING_NO_DATE
-from broadcasts.membership import MembershipError, group_by_code
-from broadcasts.models import Blackout, CalendarEntry, CampaignState, ContentKind, Group
+from broadcasts.elections import faq
+from broadcasts.elections.stored import all_elections, load_bundled
+from broadcasts.people import actors
+from broadcasts.people.actors import Actor
+from broadcasts.people.membership import MembershipError, group_by_code
 from broadcasts.phrasebook import render
-from broadcasts.schema import upgrade
 from config.settings import SUPPORTED_LANGUAGES
 
 _MAX_ID = 2**31 - 1

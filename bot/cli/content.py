@@ -8,13 +8,16 @@ import click
 
 from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context
 from bot.cli.people import fail, membership_message
-from broadcasts import actors, editorial, library, membership, planning, quota
-from broadcasts.actors import shown_key
-from broadcasts.editorial import EditorialError
-from broadcasts.membership import MembershipError
-from broadcasts.models import Broadcast, BroadcastState, Content, ContentKind
+from broadcasts.db.models import Broadcast, BroadcastState, Content, ContentKind
+from broadcasts.db.schema import upgrade
+from broadcasts.delivery import planning, quota
+from broadcasts.editorial import library
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.workflow import EditorialError
+from broadcasts.people import actors, membership
+from broadcasts.people.actors import shown_key
+from broadcasts.people.membership import MembershipError
 from broadcasts.phrasebook import render
-from broadcasts.schema import upgrade
 from config.settings import SUPPORTED_LANGUAGES
 
 

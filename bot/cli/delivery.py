@@ -8,11 +8,11 @@ from __future__ import annotations
 import click
 
 from bot.cli.base import Context, main, pass_context
-from broadcasts import dispatch, reconcile, templates_sync
-from broadcasts.models import ContentKind
-from broadcasts.schema import upgrade
-from broadcasts.transports import transport_for
-from broadcasts.transports.base import TransportUnavailable
+from broadcasts.db.models import ContentKind
+from broadcasts.db.schema import upgrade
+from broadcasts.delivery import dispatch, reconcile, templates_sync
+from broadcasts.delivery.transports import transport_for
+from broadcasts.delivery.transports.base import TransportUnavailable
 
 # The worker's jobs register themselves when imported.
 __all__ = ["dispatch", "reconcile", "templates"]

@@ -8,10 +8,10 @@ import click
 from sqlalchemy import select
 
 from bot.cli.base import Context, in_zone, main, pass_context
-from broadcasts.calendars import is_loaded, load_calendar, read_calendar_file
-from broadcasts.elections import CalendarError, Election, parse_election
-from broadcasts.models import Election as ElectionRow
-from broadcasts.schema import upgrade
+from broadcasts.db.models import Election as ElectionRow
+from broadcasts.db.schema import upgrade
+from broadcasts.elections.calendar import CalendarError, Election, parse_election
+from broadcasts.elections.stored import is_loaded, load_calendar, read_calendar_file
 
 
 @main.group("election")

@@ -8,9 +8,9 @@ import click
 from sqlalchemy import select
 
 from bot.cli.base import Context, in_zone, main, pass_context
-from broadcasts.faq import FaqError, load_faq, parse_entry, read_faq_file
-from broadcasts.models import FaqEntryRow
-from broadcasts.schema import upgrade
+from broadcasts.db.models import FaqEntryRow
+from broadcasts.db.schema import upgrade
+from broadcasts.elections.faq import FaqError, load_faq, parse_entry, read_faq_file
 
 
 @main.group("faq")

@@ -8,14 +8,14 @@ import uuid
 import click
 from werkzeug.security import generate_password_hash
 
+from bot.chat.inbound import Inbound, answer
 from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context, zone_text
-from bot.inbound import Inbound, answer
-from broadcasts import actors, membership
-from broadcasts.membership import GroupNode, MembershipError, shown_phone
-from broadcasts.models import AdminUser, Group, Membership, Role
-from broadcasts.phones import PhoneError, normalise_phone
+from broadcasts.db.models import AdminUser, Group, Membership, Role
+from broadcasts.db.schema import upgrade
+from broadcasts.people import actors, membership
+from broadcasts.people.membership import GroupNode, MembershipError, shown_phone
+from broadcasts.people.phones import PhoneError, normalise_phone
 from broadcasts.phrasebook import render
-from broadcasts.schema import upgrade
 
 
 def fail(message: str) -> click.ClickException:
@@ -316,8 +316,8 @@ def chat(context: Context, sender: str, name: str | None, message: str | None) -
     except PhoneError as error:
         raise not_a_phone(sender) from error
     upgrade(context.database)
-    from broadcasts import faq
-    from broadcasts.calendars import load_bundled
+    from broadcasts.elections import faq
+    from broadcasts.elections.stored import load_bundled
 
     with context.database.transaction() as session:
         load_bundled(session, context.clock.now())

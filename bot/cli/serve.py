@@ -9,11 +9,11 @@ import threading
 import click
 from werkzeug.serving import make_server
 
-from bot.app import create_app
 from bot.cli.base import Context, main, pass_context
-from broadcasts import faq
-from broadcasts.calendars import load_bundled
-from broadcasts.schema import upgrade
+from bot.web.app import create_app
+from broadcasts.db.schema import upgrade
+from broadcasts.elections import faq
+from broadcasts.elections.stored import load_bundled
 from broadcasts.worker import WorkerServices, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def web(bind: str, workers: int) -> None:
         str(workers),
         "--access-logfile",
         "-",
-        "bot.wsgi:app",
+        "bot.web.wsgi:app",
     ]
     gunicorn_run()
 

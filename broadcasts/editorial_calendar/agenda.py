@@ -20,6 +20,14 @@ from sqlalchemy import Text, case, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
+from broadcasts.db.models import (
+    Broadcast,
+    BroadcastState,
+    CalendarEntry,
+    CalendarTarget,
+    Campaign,
+    CampaignState,
+)
 from broadcasts.editorial_calendar import approval, stages
 from broadcasts.editorial_calendar.context import CalendarContext, GroupInfo
 from broadcasts.editorial_calendar.guards import Reason
@@ -30,14 +38,6 @@ from broadcasts.editorial_calendar.timeline import (
     EntryView,
     slots_between,
     waiting_reason,
-)
-from broadcasts.models import (
-    Broadcast,
-    BroadcastState,
-    CalendarEntry,
-    CalendarTarget,
-    Campaign,
-    CampaignState,
 )
 from broadcasts.phrasebook import render
 

@@ -13,14 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts import audit, editorial
-from broadcasts.calendars import all_elections
+from broadcasts.db.models import Blackout, CalendarTarget, Group
+from broadcasts.editorial import audit
+from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar import stages, targets
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import parse_anchor, parse_date
-from broadcasts.group_tree import subtree
-from broadcasts.membership import MembershipError, group_by_code
-from broadcasts.models import Blackout, CalendarTarget, Group
+from broadcasts.elections.stored import all_elections
+from broadcasts.people.group_tree import subtree
+from broadcasts.people.membership import MembershipError, group_by_code
 
 MAX_NAME = 100
 

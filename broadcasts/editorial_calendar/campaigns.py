@@ -19,15 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts import audit, editorial
-from broadcasts.calendars import all_elections
-from broadcasts.editorial import EditorialError
-from broadcasts.editorial_calendar import entries, stages, targets
-from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
-from broadcasts.editorial_calendar.rules import Anchored, Rule, stage_slug
-from broadcasts.elections import Election
-from broadcasts.models import (
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     CalendarEntry,
@@ -37,6 +29,15 @@ from broadcasts.models import (
     CampaignState,
     ContentKind,
 )
+from broadcasts.editorial import audit
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.workflow import EditorialError
+from broadcasts.editorial_calendar import entries, stages, targets
+from broadcasts.editorial_calendar.context import CalendarContext
+from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.editorial_calendar.rules import Anchored, Rule, stage_slug
+from broadcasts.elections.calendar import Election
+from broadcasts.elections.stored import all_elections
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CAMPAIGN_FIELDS = frozenset(

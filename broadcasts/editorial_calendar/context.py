@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts.calendars import all_elections
+from broadcasts.db.models import Blackout, Group, GroupQuietHours
 from broadcasts.editorial_calendar import stages
 from broadcasts.editorial_calendar.guards import (
     DEFAULT_QUIET_HOURS,
@@ -23,8 +23,8 @@ from broadcasts.editorial_calendar.guards import (
     day_window,
 )
 from broadcasts.editorial_calendar.rules import StageSpan
-from broadcasts.elections import Election
-from broadcasts.models import Blackout, Group, GroupQuietHours
+from broadcasts.elections.calendar import Election
+from broadcasts.elections.stored import all_elections
 
 
 @dataclass(frozen=True)

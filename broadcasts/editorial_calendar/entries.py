@@ -13,8 +13,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts import audit, editorial
-from broadcasts.editorial import EditorialError
+from broadcasts.db.models import (
+    CalendarEntry,
+    Campaign,
+    Content,
+    ContentKind,
+    EntryRule,
+    Group,
+)
+from broadcasts.editorial import audit
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar import stages, targets
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
@@ -30,16 +39,8 @@ from broadcasts.editorial_calendar.rules import (
     parse_time,
 )
 from broadcasts.editorial_calendar.timeline import EntryView, next_slot
-from broadcasts.elections import Election
-from broadcasts.membership import MembershipError, group_by_code
-from broadcasts.models import (
-    CalendarEntry,
-    Campaign,
-    Content,
-    ContentKind,
-    EntryRule,
-    Group,
-)
+from broadcasts.elections.calendar import Election
+from broadcasts.people.membership import MembershipError, group_by_code
 
 MAX_TITLE = 200
 

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from broadcasts import audit
+from broadcasts.db.models import CalendarTarget, Group
+from broadcasts.editorial import audit
 from broadcasts.editorial_calendar import targets
-from broadcasts.membership import check_timezone, group_by_code
-from broadcasts.models import CalendarTarget, Group
+from broadcasts.people.membership import check_timezone, group_by_code
 
 
 def set_timezone(

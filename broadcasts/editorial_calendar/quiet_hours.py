@@ -11,14 +11,14 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts import audit
+from broadcasts.db.models import CalendarTarget, Group, GroupQuietHours
+from broadcasts.editorial import audit
 from broadcasts.editorial_calendar import targets
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import QuietHours
-from broadcasts.group_tree import subtree
-from broadcasts.membership import MembershipError, group_by_code
-from broadcasts.models import CalendarTarget, Group, GroupQuietHours
+from broadcasts.people.group_tree import subtree
+from broadcasts.people.membership import MembershipError, group_by_code
 
 
 def set_quiet_hours(

@@ -20,16 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from broadcasts import audit, editorial, notices
-from broadcasts.calendars import all_elections
-from broadcasts.database import Database
-from broadcasts.editorial import EditorialError
-from broadcasts.editorial_calendar import approval, stages
-from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.targets import is_live, next_for, recompute_where, views_for
-from broadcasts.editorial_calendar.timeline import EntryView, Slot
-from broadcasts.group_tree import ancestry
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Blackout,
     Broadcast,
     CalendarAnchorBasis,
@@ -43,7 +35,17 @@ from broadcasts.models import (
     OccurrenceState,
     Role,
 )
-from broadcasts.notices import NoticeCounts
+from broadcasts.delivery import notices
+from broadcasts.delivery.notices import NoticeCounts
+from broadcasts.editorial import audit
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.workflow import EditorialError
+from broadcasts.editorial_calendar import approval, stages
+from broadcasts.editorial_calendar.context import CalendarContext
+from broadcasts.editorial_calendar.targets import is_live, next_for, recompute_where, views_for
+from broadcasts.editorial_calendar.timeline import EntryView, Slot
+from broadcasts.elections.stored import all_elections
+from broadcasts.people.group_tree import ancestry
 from broadcasts.phrasebook import date_time
 from broadcasts.worker import WorkerServices, periodic
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import StageSpan, stage_slug
-from broadcasts.elections import Election, Stage
-from broadcasts.questions import bundled_vocabulary, words_of
+from broadcasts.elections.calendar import Election, Stage
+from broadcasts.elections.questions import bundled_vocabulary, words_of
 
 KIND_PREFIX = "kind:"
 

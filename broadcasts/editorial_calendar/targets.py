@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.timeline import EntryView, Slot, next_slot
-from broadcasts.models import (
+from broadcasts.db.models import (
     CalendarEntry,
     CalendarTarget,
     Campaign,
     CampaignState,
     Content,
 )
+from broadcasts.editorial_calendar.context import CalendarContext
+from broadcasts.editorial_calendar.timeline import EntryView, Slot, next_slot
 
 
 def is_live(entry: CalendarEntry) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple, Protocol
 
+from broadcasts.db.models import EntryRule
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.guards import Placement, place
 from broadcasts.editorial_calendar.rules import (
@@ -24,7 +25,6 @@ from broadcasts.editorial_calendar.rules import (
     key_of,
     occurrences,
 )
-from broadcasts.models import EntryRule
 
 # A recurring rule yields at most this many occurrences that land too early before the scan
 # gives up on a target (a guard against a rule that never gets past `not_before`).

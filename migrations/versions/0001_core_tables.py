@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import broadcasts.models
+from broadcasts.db.models import UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("password_hash", sa.String(length=256), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
-        sa.Column("loaded_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("join_code", sa.String(length=32), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["groups.id"],
@@ -65,9 +65,11 @@ def upgrade() -> None:
         sa.Column("wa_id", sa.String(length=64), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=True),
-        sa.Column("opted_out_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_inbound_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opted_out_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_inbound_at", UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("phone"),
         sa.UniqueConstraint("wa_id"),
@@ -81,7 +83,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("command", sa.String(length=32), nullable=True),
         sa.Column("reply", sa.Text(), nullable=False),
-        sa.Column("received_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("message_sid"),
@@ -97,7 +99,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

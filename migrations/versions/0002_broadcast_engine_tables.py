@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import broadcasts.models
+from broadcasts.db.models import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("subject", sa.String(length=32), nullable=False),
@@ -44,9 +44,9 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("approved_by", sa.String(length=100), nullable=True),
-        sa.Column("approved_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("approval_status", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=True),
         sa.Column("variables", sa.JSON(), nullable=False),
-        sa.Column("synced_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("synced_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("content_sid"),
     )
@@ -76,16 +76,16 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("scheduled_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("scheduled_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("approved_by_id", sa.Integer(), nullable=True),
         sa.Column("approved_by", sa.String(length=100), nullable=True),
-        sa.Column("approved_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("rejected_reason", sa.Text(), nullable=True),
         sa.Column("cancelled_by", sa.String(length=100), nullable=True),
-        sa.Column("cancelled_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("planned_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("planned_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["approved_by_id"],
             ["members.id"],
@@ -115,7 +115,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -133,13 +133,17 @@ def upgrade() -> None:
         sa.Column("error_code", sa.Integer(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "next_attempt_at", UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
-        sa.Column("lease_expires_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempted_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "lease_expires_at", UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("attempted_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["broadcast_id"], ["broadcasts.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import broadcasts.models
+from broadcasts.db.models import UTCDateTime
 
 revision = "0003"
 down_revision = "0002"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         "calendar_anchor_basis",
         sa.Column("election_code", sa.String(length=32), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("applied_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("applied_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("election_code"),
     )
     op.create_table(
@@ -36,8 +36,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=500), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("election_code", sa.String(length=32), nullable=True),
         sa.Column("stage", sa.String(length=64), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -77,10 +77,10 @@ def upgrade() -> None:
         sa.Column("anchor_day", sa.String(length=8), nullable=True),
         sa.Column("offset_days", sa.Integer(), nullable=True),
         sa.Column("during_quiet_hours", sa.Boolean(), nullable=False),
-        sa.Column("cancelled_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["content_id"],
@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("starts", sa.Time(), nullable=True),
         sa.Column("ends", sa.Time(), nullable=True),
         sa.Column("updated_by", sa.String(length=100), nullable=False),
-        sa.Column("updated_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("group_id"),
     )
@@ -110,12 +110,12 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("occurrence_key", sa.String(length=32), nullable=False),
-        sa.Column("nominal_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("nominal_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("broadcast_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["broadcast_id"], ["broadcasts.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["entry_id"], ["calendar_entries.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
@@ -137,11 +137,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=False),
-        sa.Column("next_due_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_due_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_key", sa.String(length=32), nullable=True),
         sa.Column("cursor_key", sa.String(length=32), nullable=True),
-        sa.Column("not_before", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("computed_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("not_before", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["entry_id"], ["calendar_entries.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import broadcasts.models
+from broadcasts.db.models import UTCDateTime
 
 revision = "0004"
 down_revision = "0003"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.String(length=64), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
-        sa.Column("loaded_at", broadcasts.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("entry_id"),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import broadcasts.models
+from broadcasts.db.models import UTCDateTime
 
 revision = "0005"
 down_revision = "0004"
@@ -22,7 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("calendar_entries") as batch:
         batch.add_column(sa.Column("approved_by", sa.String(length=100), nullable=True))
         batch.add_column(
-            sa.Column("approved_at", broadcasts.models.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("approved_at", UTCDateTime(timezone=True), nullable=True)
         )
         batch.add_column(sa.Column("approved_version", sa.String(length=64), nullable=True))
 

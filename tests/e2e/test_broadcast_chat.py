@@ -8,11 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
-from broadcasts import library, membership
+from bot.web.app import create_app
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import Broadcast, ContentKind, Member, OutboundMessage, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import Broadcast, ContentKind, Member, OutboundMessage, Role
+from broadcasts.editorial import library
+from broadcasts.people import membership
 from config.settings import Settings
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.signing import SignedClient

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import editorial, membership
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     AdminUser,
     Blackout,
     Broadcast,
@@ -28,6 +27,8 @@ from broadcasts.models import (
     GroupQuietHours,
     Role,
 )
+from broadcasts.editorial import workflow as editorial
+from broadcasts.people import membership
 from config.settings import PROJECT_ROOT, Settings
 
 Invoke = Callable[..., Result]

@@ -10,15 +10,15 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.calendar_ics import feed_token
-from broadcasts import membership
-from broadcasts.calendars import load_bundled
+from bot.web.editorial_feed import feed_token
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.editorial import member_actor
+from broadcasts.db.database import Database
+from broadcasts.db.models import CalendarEntry, Role
+from broadcasts.editorial.workflow import member_actor
 from broadcasts.editorial_calendar import approval, entries, scan
 from broadcasts.editorial_calendar.approval import Approver
-from broadcasts.models import CalendarEntry, Role
+from broadcasts.elections.stored import load_bundled
+from broadcasts.people import membership
 from config.settings import Settings
 
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import membership
-from broadcasts.actors import OPERATOR_KEY, ActorError, resolve_by
-from broadcasts.audit import events_for
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import AdminUser, Base, Broadcast, BroadcastState, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import AdminUser, Base, Broadcast, BroadcastState, Role
+from broadcasts.editorial.audit import events_for
+from broadcasts.people import membership
+from broadcasts.people.actors import OPERATOR_KEY, ActorError, resolve_by
 from config.settings import PROJECT_ROOT, Settings
 
 Invoke = Callable[..., Result]

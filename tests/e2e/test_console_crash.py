@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.models import BroadcastState, DeliveryState
+from broadcasts.db.database import Database
+from broadcasts.db.models import BroadcastState, DeliveryState
 from tests.delivery_fixtures import (
     broadcast_state,
     deliveries,

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from bot.app import create_app
 from bot.cli import main
 from bot.cli.base import Context
+from bot.web.app import create_app
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import AuditEvent, Broadcast, Campaign
+from broadcasts.db.database import Database
+from broadcasts.db.models import AuditEvent, Broadcast, Campaign
 from config.settings import Settings
 from tests.signing import SignedClient
 

@@ -17,15 +17,16 @@ from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bot.app import create_app
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import membership, planning
+from bot.web.app import create_app
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher
-from broadcasts.models import DeliveryState, Member, OutboundMessage, Role, WhatsAppTemplate
-from broadcasts.reconcile import Reconciler
+from broadcasts.db.database import Database
+from broadcasts.db.models import DeliveryState, Member, OutboundMessage, Role, WhatsAppTemplate
+from broadcasts.delivery import planning
+from broadcasts.delivery.dispatch import Dispatcher
+from broadcasts.delivery.reconcile import Reconciler
+from broadcasts.people import membership
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import deliveries, seed_broadcast, states

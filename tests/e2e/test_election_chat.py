@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from broadcasts import faq, membership
-from broadcasts.calendars import all_elections, load_bundled
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import Role
+from broadcasts.elections import faq
+from broadcasts.elections.stored import all_elections, load_bundled
+from broadcasts.people import membership
 from tests.questions.scoring import dates_in
 from tests.signing import SignedClient
 
@@ -228,7 +229,7 @@ def test_the_menu_lists_jadwal_and_tahapan(twilio: SignedClient) -> None:
 def test_without_calendars_loaded_the_bot_says_so(twilio: SignedClient, database: Database) -> None:
     from sqlalchemy import delete
 
-    from broadcasts.models import Election as ElectionRow
+    from broadcasts.db.models import Election as ElectionRow
 
     with database.transaction() as session:
         session.execute(delete(ElectionRow))

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts.calendars import RECHECK_SECONDS, load_bundled
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import Election as ElectionRow
+from broadcasts.db.database import Database
+from broadcasts.db.models import Election as ElectionRow
+from broadcasts.elections.stored import RECHECK_SECONDS, load_bundled
 from config.settings import Settings
 from tests.signing import SignedClient
 

@@ -9,10 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from broadcasts.calendars import load_bundled, load_calendar
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.elections import parse_election
+from broadcasts.db.database import Database
+from broadcasts.elections.calendar import parse_election
+from broadcasts.elections.stored import load_bundled, load_calendar
 
 LOADED = datetime(2024, 1, 10, 3, 0, tzinfo=UTC)
 
@@ -109,7 +109,7 @@ def test_no_calendars_is_an_empty_calendar_not_an_error(
 ) -> None:
     from sqlalchemy import delete
 
-    from broadcasts.models import Election as ElectionRow
+    from broadcasts.db.models import Election as ElectionRow
 
     with database.transaction() as session:
         session.execute(delete(ElectionRow))

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import faq, stored_documents
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import FaqEntryRow
+from broadcasts.db.database import Database
+from broadcasts.db.models import FaqEntryRow
+from broadcasts.elections import documents as stored_documents
+from broadcasts.elections import faq
 from config.settings import Settings
 
 FAQ = """\

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher
-from broadcasts.framing import frame
-from broadcasts.membership import add_member, create_group
-from broadcasts.models import Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import Role
+from broadcasts.delivery.dispatch import Dispatcher
+from broadcasts.delivery.framing import frame
+from broadcasts.people.membership import add_member, create_group
 from config.settings import Settings
 from tests.fake_twilio import FakeTwilio
 from tests.signing import SignedClient

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from broadcasts import membership
-from broadcasts.database import Database
-from broadcasts.models import Member, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import Member, Role
+from broadcasts.people import membership
 from tests.signing import SignedClient
 
 MEMBER = "+6281234567890"

@@ -11,11 +11,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from broadcasts import membership, notices
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher
-from broadcasts.models import DeliveryState, Member, OutboundMessage, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import DeliveryState, Member, OutboundMessage, Role
+from broadcasts.delivery import notices
+from broadcasts.delivery.dispatch import Dispatcher
+from broadcasts.people import membership
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import add_template

@@ -13,11 +13,11 @@ from sqlalchemy import delete, func, select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import membership
-from broadcasts.audit import events_for
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import AdminUser, AuditEvent, Group, Member, Membership, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import AdminUser, AuditEvent, Group, Member, Membership, Role
+from broadcasts.editorial.audit import events_for
+from broadcasts.people import membership
 from config.settings import Settings
 
 Invoke = Callable[..., Result]

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from broadcasts import editorial, membership, planning
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
+from broadcasts.db.database import Database
+from broadcasts.db.models import Broadcast, BroadcastState, Role
+from broadcasts.delivery import planning
+from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar import quiet_hours
-from broadcasts.models import Broadcast, BroadcastState, Role
+from broadcasts.people import membership
 from tests.signing import SignedClient
 
 COORDINATOR = "+6281400000001"  # coordinates KALBAR (Pontianak, WIB)

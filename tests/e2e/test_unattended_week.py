@@ -25,10 +25,10 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.cli.base import Context
-from broadcasts import dispatch, editorial, membership, worker
+from broadcasts import worker
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     AdminUser,
     Broadcast,
     BroadcastState,
@@ -40,6 +40,9 @@ from broadcasts.models import (
     OutboundMessage,
     Role,
 )
+from broadcasts.delivery import dispatch
+from broadcasts.editorial import workflow as editorial
+from broadcasts.people import membership
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.fake_twilio import FakeMessage, FakeTwilio

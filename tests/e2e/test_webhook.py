@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from broadcasts.database import Database
-from broadcasts.models import InboundMessage, Member
+from broadcasts.db.database import Database
+from broadcasts.db.models import InboundMessage, Member
 from tests.signing import SignedClient, new_message_sid, twiml_text
 
 PHONE = "+6281234567890"

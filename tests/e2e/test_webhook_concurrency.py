@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from bot.app import create_app
+from bot.web.app import create_app
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import InboundMessage, Member
+from broadcasts.db.database import Database
+from broadcasts.db.models import InboundMessage, Member
 from config.settings import Settings
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.signing import SignedClient, new_message_sid

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from bot.commands import chat_commands
-from broadcasts.database import Database
-from broadcasts.models import InboundMessage, Member
+from bot.chat.commands import chat_commands
+from broadcasts.db.database import Database
+from broadcasts.db.models import InboundMessage, Member
 from tests.signing import SignedClient
 
 PATH = "/twilio/whatsapp"

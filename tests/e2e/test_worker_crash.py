@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
-from broadcasts.models import BroadcastState
+from broadcasts.db.database import Database
+from broadcasts.db.models import BroadcastState
 from tests.delivery_fixtures import (
     add_template,
     broadcast_state,

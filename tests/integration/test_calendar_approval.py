@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from broadcasts import membership
-from broadcasts.calendars import load_bundled
-from broadcasts.database import Database
-from broadcasts.editorial import member_actor
-from broadcasts.editorial_calendar import approval, campaigns, entries, scan
-from broadcasts.editorial_calendar.approval import Approver
-from broadcasts.editorial_calendar.errors import CalendarError
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     CalendarEntry,
@@ -23,6 +17,12 @@ from broadcasts.models import (
     OutboundMessage,
     Role,
 )
+from broadcasts.editorial.workflow import member_actor
+from broadcasts.editorial_calendar import approval, campaigns, entries, scan
+from broadcasts.editorial_calendar.approval import Approver
+from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.elections.stored import load_bundled
+from broadcasts.people import membership
 
 GRACE = timedelta(hours=6)
 FRIDAY = datetime(2028, 11, 3, 9, 0, tzinfo=UTC)  # 16:00 WIB, Friday

@@ -8,17 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from broadcasts import calendars
-from broadcasts.calendars import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import Election as ElectionRow
+from broadcasts.elections import stored as calendars
+from broadcasts.elections.calendar import Election, Status, election_document, parse_election
+from broadcasts.elections.stored import (
     all_elections,
     load_bundled,
     load_calendar,
     read_calendar_file,
     snapshot,
 )
-from broadcasts.database import Database
-from broadcasts.elections import Election, Status, election_document, parse_election
-from broadcasts.models import Election as ElectionRow
 from config.settings import ELECTIONS_DIR
 
 NOW = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)

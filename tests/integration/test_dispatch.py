@@ -15,20 +15,20 @@ import pytest
 from sqlalchemy import update
 
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher, dispatch_job
-from broadcasts.framing import framed
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     DeliveryState,
     Member,
     OutboundMessage,
 )
-from broadcasts.reconcile import Reconciler, reconcile_job
-from broadcasts.transports.base import Outgoing
-from broadcasts.transports.console import outbox_path
-from broadcasts.transports.twilio import TwilioTransport
+from broadcasts.delivery.dispatch import Dispatcher, dispatch_job
+from broadcasts.delivery.framing import framed
+from broadcasts.delivery.reconcile import Reconciler, reconcile_job
+from broadcasts.delivery.transports.base import Outgoing
+from broadcasts.delivery.transports.console import outbox_path
+from broadcasts.delivery.transports.twilio import TwilioTransport
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import (

@@ -9,12 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broadcasts import editorial, hoax_reports, library, membership, notices
-from broadcasts.audit import events_for
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.editorial import EditorialError
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     ContentKind,
@@ -22,7 +19,14 @@ from broadcasts.models import (
     Member,
     OutboundMessage,
 )
-from broadcasts.notices import NoticeCounts, NoticeOutcome
+from broadcasts.delivery import notices
+from broadcasts.delivery.notices import NoticeCounts, NoticeOutcome
+from broadcasts.editorial import library
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.audit import events_for
+from broadcasts.editorial.workflow import EditorialError
+from broadcasts.hoaxes import reports as hoax_reports
+from broadcasts.people import membership
 from tests.integration.test_planning import (
     COORDINATOR,
     EDITOR_KALBAR,

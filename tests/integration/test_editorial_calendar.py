@@ -13,9 +13,20 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from broadcasts import library, membership
-from broadcasts.calendars import all_elections, load_bundled, load_calendar
-from broadcasts.database import Database
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
+    Broadcast,
+    BroadcastState,
+    CalendarEntry,
+    CalendarOccurrence,
+    CalendarTarget,
+    Campaign,
+    OccurrenceState,
+    OutboundMessage,
+    Role,
+)
+from broadcasts.delivery.notices import NoticeCounts
+from broadcasts.editorial import library
 from broadcasts.editorial_calendar import (
     agenda,
     blackouts,
@@ -28,19 +39,9 @@ from broadcasts.editorial_calendar import (
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import Rule
-from broadcasts.elections import Election, parse_election
-from broadcasts.models import (
-    Broadcast,
-    BroadcastState,
-    CalendarEntry,
-    CalendarOccurrence,
-    CalendarTarget,
-    Campaign,
-    OccurrenceState,
-    OutboundMessage,
-    Role,
-)
-from broadcasts.notices import NoticeCounts
+from broadcasts.elections.calendar import Election, parse_election
+from broadcasts.elections.stored import all_elections, load_bundled, load_calendar
+from broadcasts.people import membership
 
 GRACE = timedelta(hours=6)
 NOW = datetime(2028, 11, 1, 1, 0, tzinfo=UTC)  # 08:00 WIB, 09:00 WITA

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from broadcasts import membership
-from broadcasts.database import Database
-from broadcasts.models import Member, Role
+from broadcasts.db.database import Database
+from broadcasts.db.models import Member, Role
+from broadcasts.people import membership
 
 PHONE = "+6281234500001"
 

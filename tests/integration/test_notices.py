@@ -11,13 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from broadcasts import membership, notices
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.dispatch import Dispatcher
-from broadcasts.models import DeliveryState, Member, OutboundMessage
-from broadcasts.notices import NoticeOutcome
-from broadcasts.transports.console import ConsoleTransport
+from broadcasts.db.database import Database
+from broadcasts.db.models import DeliveryState, Member, OutboundMessage
+from broadcasts.delivery import notices
+from broadcasts.delivery.dispatch import Dispatcher
+from broadcasts.delivery.notices import NoticeOutcome
+from broadcasts.delivery.transports.console import ConsoleTransport
+from broadcasts.people import membership
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
 from tests.delivery_fixtures import add_template, seed_broadcast

@@ -10,11 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from broadcasts import editorial, membership, planning
-from broadcasts.audit import events_for
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
-from broadcasts.models import (
+from broadcasts.db.database import Database
+from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     Member,
@@ -22,6 +20,10 @@ from broadcasts.models import (
     OutboundMessage,
     Role,
 )
+from broadcasts.delivery import planning
+from broadcasts.editorial import workflow as editorial
+from broadcasts.editorial.audit import events_for
+from broadcasts.people import membership
 from broadcasts.worker import JOBS, WorkerServices
 from config.settings import Settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from broadcasts.database import Database
+from broadcasts.db.database import Database
 
 
 def test_a_transaction_waits_while_another_connection_writes_then_commits(

@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from broadcasts.elections import Election
+from broadcasts.elections.calendar import Election
 
 _MONTHS = {
     "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",

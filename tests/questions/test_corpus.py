@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from broadcasts import calendars, faq
 from broadcasts.clock import FixedClock
-from broadcasts.database import Database
+from broadcasts.db.database import Database
+from broadcasts.elections import faq
+from broadcasts.elections import stored as calendars
 from config.settings import FAQ_DIR
 from tests.questions.scoring import SCORES, Score, judge
 from tests.signing import SignedClient

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from broadcasts.clock import FixedClock
-from broadcasts.models import OutboundMessage
-from broadcasts.transports import transport_for
-from broadcasts.transports.base import Outgoing
-from broadcasts.transports.console import OUTBOX_NAME, ConsoleTransport, outbox_path
+from broadcasts.db.models import OutboundMessage
+from broadcasts.delivery.transports import transport_for
+from broadcasts.delivery.transports.base import Outgoing
+from broadcasts.delivery.transports.console import OUTBOX_NAME, ConsoleTransport, outbox_path
 from config.settings import Settings
 
 START = datetime(2024, 2, 4, 2, 0, tzinfo=UTC)
@@ -94,8 +94,8 @@ def test_processes_sharing_the_outbox_see_each_others_sends(outbox: Path) -> Non
 def test_two_real_processes_append_whole_lines(outbox: Path) -> None:
     script = (
         "import io, sys\nfrom pathlib import Path\n"
-        "from broadcasts.transports.base import Outgoing\n"
-        "from broadcasts.transports.console import ConsoleTransport\n"
+        "from broadcasts.delivery.transports.base import Outgoing\n"
+        "from broadcasts.delivery.transports.console import ConsoleTransport\n"
         "t = ConsoleTransport(io.StringIO(), path=Path(sys.argv[1]))\n"
         "for n in range(300):\n"
         "    t.send(Outgoing(n, f'whatsapp:+62812{sys.argv[2]}{n:05d}', body='x' * (n * 7)))\n"

@@ -9,11 +9,11 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.status_callbacks import moves_forward
-from broadcasts.dispatch import PROCESS_OWNER, RateLimiter, template_text
-from broadcasts.models import DeliveryState
-from broadcasts.reconcile import owner_is_dead
-from broadcasts.transports.base import Failure, classify
+from bot.web.status_callbacks import moves_forward
+from broadcasts.db.models import DeliveryState
+from broadcasts.delivery.dispatch import PROCESS_OWNER, RateLimiter, template_text
+from broadcasts.delivery.reconcile import owner_is_dead
+from broadcasts.delivery.transports.base import Failure, classify
 from tests.fake_twilio import busiest_second
 
 

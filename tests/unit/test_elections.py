@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from broadcasts.calendars import bundled_files, read_calendar_file
-from broadcasts.elections import (
+from broadcasts.elections.calendar import (
     CalendarError,
     Election,
     Status,
@@ -26,6 +25,7 @@ from broadcasts.elections import (
     stage_timing,
     stages_in_progress,
 )
+from broadcasts.elections.stored import bundled_files, read_calendar_file
 
 
 @pytest.fixture(scope="module")

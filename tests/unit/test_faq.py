@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from broadcasts.elections import Localized
-from broadcasts.faq import (
+from broadcasts.elections.calendar import Localized
+from broadcasts.elections.faq import (
     ANSWER_LIMIT,
     FaqEntry,
     FaqError,

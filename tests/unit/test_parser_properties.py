@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import chat_commands
-from bot.commands.registry import Command
+from bot.chat.commands import chat_commands
+from bot.chat.registry import Command
 
 COMMANDS = chat_commands.commands
 WORDS = sorted({word for command in COMMANDS for word in command.words})

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broadcasts.calendars import bundled_files, read_calendar_file
-from broadcasts.elections import CalendarError, Election, parse_election
-from broadcasts.faq import FaqEntry, read_faq_file
-from broadcasts.questions import (
+from broadcasts.elections.calendar import CalendarError, Election, parse_election
+from broadcasts.elections.faq import FaqEntry, read_faq_file
+from broadcasts.elections.questions import (
     Kind,
     Understood,
     bundled_vocabulary,
@@ -25,6 +24,7 @@ from broadcasts.questions import (
     understand,
     words_of,
 )
+from broadcasts.elections.stored import bundled_files, read_calendar_file
 from config.settings import FAQ_DIR
 
 TODAY = date(2026, 12, 2)  # no election under way; Pemilu 2029 not set yet

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.twilio_webhooks import twiml_document
+from bot.web.twilio import twiml_document
 
 # Characters XML allows; the reply builder drops the others.
 XML_TEXT = st.text(

@@ -7,7 +7,7 @@ import sys
 
 PROBE = """
 from broadcasts.clock import SystemClock
-from broadcasts.database import Database
+from broadcasts.db.database import Database
 from broadcasts.worker import WorkerServices, build_scheduler
 from config.settings import Settings
 

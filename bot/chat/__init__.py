@@ -1,0 +1,1 @@
+"""The WhatsApp conversation: reading an incoming message and answering it with a command."""

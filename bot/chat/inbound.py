@@ -1,0 +1,184 @@
+"""One inbound chat message in, one reply out: recorded once per MessageSid, whatever the path."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.chat.commands import chat_commands
+from bot.chat.conversation import Conversation
+from bot.chat.registry import Parsed, Reply
+from broadcasts.clock import Clock
+from broadcasts.db.database import Database
+from broadcasts.db.models import InboundMessage, Member
+from broadcasts.people import membership
+from broadcasts.people.phones import normalise_phone
+from broadcasts.phrasebook import render
+from config.settings import Settings
+
+# WhatsApp's own limit; longer bodies are kept whole in the log but parsed no further.
+MAX_BODY = 4096
+
+# Built once: every message runs them, and building a statement costs about as much as running it.
+_PREVIOUS_REPLY = select(InboundMessage.reply).where(
+    InboundMessage.message_sid == bindparam("message_sid")
+)
+_RECORD = insert(InboundMessage.metadata.tables[InboundMessage.__tablename__])
+
+# The same numbers write again and again, and parsing one costs about as much as a query.
+# Only numbers that parse are kept: one that does not raises again each time.
+_phone = lru_cache(maxsize=65536)(normalise_phone)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_sid: str
+    sender: str  # Twilio's From, e.g. "whatsapp:+62812…"
+    body: str
+    profile_name: str | None = None
+    wa_id: str | None = None
+
+
+# A transaction that lost a race on a unique key, or its connection, is tried again this often.
+RETRIES = 2
+
+
+def answer(database: Database, settings: Settings, clock: Clock, inbound: Inbound) -> str:
+    """The reply to `inbound`. A MessageSid seen before gets its first reply and changes nothing.
+
+    Raises `PhoneError` when the sender is not a phone number.
+    """
+    phone = _phone(inbound.sender)
+    # Nearly every MessageSid is new, so the first attempt does not look for an earlier reply:
+    # a repeated one fails the final INSERT on its unique key, which rolls back all the
+    # attempt did, and the next attempt looks first.
+    look_first = False
+    for _ in range(RETRIES):
+        try:
+            return _answer_once(database, settings, clock, inbound, phone, look_first)
+        except IntegrityError:
+            # A MessageSid answered before (Twilio's retry, or the same one racing in on
+            # another connection), whose reply the next attempt returns; or a new number's
+            # first two messages at once, where the next attempt finds the member.
+            look_first = True
+        except DBAPIError as error:
+            # The server dropped the connection (a restart, a failover): the pool has let it go
+            # and the next attempt takes a fresh one. Had the commit gone through, the
+            # MessageSid is found and its reply returned, so nothing happens twice.
+            if not error.connection_invalidated:
+                raise
+            look_first = True
+    return _answer_once(database, settings, clock, inbound, phone, look_first=True)
+
+
+def _answer_once(
+    database: Database,
+    settings: Settings,
+    clock: Clock,
+    inbound: Inbound,
+    phone: str,
+    look_first: bool,
+) -> str:
+    with database.transaction() as session:
+        if look_first:
+            previous = _previous_reply(session, inbound.message_sid)
+            if previous is not None:
+                return previous
+        return _answer_new(session, settings, clock.now(), inbound, phone)
+
+
+def _previous_reply(session: Session, message_sid: str) -> str | None:
+    return session.scalar(_PREVIOUS_REPLY, {"message_sid": message_sid})
+
+
+def _answer_new(
+    session: Session, settings: Settings, now: datetime, inbound: Inbound, phone: str
+) -> str:
+    member = membership.member_writing(
+        session, phone, now, wa_id=inbound.wa_id, name=inbound.profile_name
+    )
+    command_word, text = respond(session, settings, now, member, inbound.body)
+    # A plain INSERT, not a unit-of-work flush of a new object: nothing reads the row back.
+    # A MessageSid recorded meanwhile by another connection fails here, and `answer` retries.
+    session.execute(
+        _RECORD,
+        {
+            "message_sid": inbound.message_sid,
+            "member_id": member.id,
+            "sender": inbound.sender[:64],
+            "body": inbound.body,
+            "command": command_word,
+            "reply": text,
+            "received_at": now,
+        },
+    )
+    return text
+
+
+def respond(
+    session: Session, settings: Settings, now: datetime, member: Member, body: str
+) -> tuple[str | None, str]:
+    """Parses and runs one message; returns the command word used (if any) and the reply text."""
+    body = body.strip()[:MAX_BODY]
+    parsed = chat_commands.parse(body)
+    language = member.language or parsed.language or settings.bot_language
+    conversation = Conversation(session, member, settings, now, language)
+    reply = _reply_to(conversation, parsed, body)
+    final_language = member.language or reply.language or language
+    conversation.language = final_language
+    word = parsed.command.name if parsed.command else None
+    return word, text_of(reply, final_language)
+
+
+# Texts of replies that read the same for many members (`Reply.same_for`), by template,
+# language and key. Emptied when full: the keys change with the day, so old ones go stale.
+_RENDERED: dict[tuple[str, str, Hashable], str] = {}
+_RENDERED_MAX = 4096
+
+
+def text_of(reply: Reply, language: str) -> str:
+    if reply.same_for is None:
+        return render(reply.template, language, **reply.data)
+    key = (reply.template, language, reply.same_for)
+    text = _RENDERED.get(key)
+    if text is None:
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        text = _RENDERED[key] = render(reply.template, language, **reply.data)
+    return text
+
+
+def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
+    if not body:
+        return Reply("empty")
+    command = parsed.command
+    if command is not None and command.takes(conversation, parsed.args):
+        return _run(conversation, parsed)
+    # A question in words, or a sentence that starts with a command word ("status dpt saya
+    # gimana", "berhenti kampanye kapan?").
+    for fallback in chat_commands.fallbacks():
+        reply = fallback(conversation, body)
+        if reply is not None:
+            return reply
+    if command is not None and command.confirm:
+        # "Berhenti dulu ya min": to stop broadcasts takes the word alone.
+        return Reply("confirm_command", {"command": parsed.word})
+    if command is not None:
+        return _run(conversation, parsed)
+    if len(body.split()) > 1 or not any(c.isalpha() for c in body):
+        return Reply("not_understood")
+    words = chat_commands.words_for(conversation)
+    return Reply("unknown", {"suggestion": chat_commands.suggest(parsed.word, words)})
+
+
+def _run(conversation: Conversation, parsed: Parsed) -> Reply:
+    assert parsed.command is not None
+    if not chat_commands.allowed(parsed.command, conversation):
+        return Reply("not_allowed", {"command": parsed.word})
+    return parsed.command.handler(conversation, parsed.args)

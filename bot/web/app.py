@@ -1,0 +1,74 @@
+"""The Flask application factory: webhooks, health, metrics, calendars and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from broadcasts.clock import Clock, SystemClock
+from broadcasts.db.database import Database
+from config.settings import TEMPLATES_DIR, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """What request handlers need, made once per process and kept on the app."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "dashboard"))
+    app.config["SECRET_KEY"] = settings.secret_key or "humasbot-development-only"
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.extensions["humasbot"] = Services(
+        settings, database or Database(settings.database_url), clock or SystemClock()
+    )
+
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings.public_base_url.startswith("https://")
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the login session
+
+    from bot.web import dashboard, health, status_callbacks
+    from bot.web import editorial_feed as calendar_ics
+    from bot.web import election_feed as calendar_feed
+    from bot.web import twilio as twilio_webhooks
+
+    # Forms carry a CSRF token; Twilio's webhooks are signed instead and carry none.
+    csrf = CSRFProtect(app)
+    csrf.exempt(twilio_webhooks.blueprint)
+    csrf.exempt(status_callbacks.blueprint)
+    app.register_blueprint(twilio_webhooks.blueprint)
+    app.register_blueprint(status_callbacks.blueprint)
+    app.register_blueprint(dashboard.blueprint)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(calendar_feed.blueprint)
+    app.register_blueprint(calendar_ics.blueprint)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        if request.path.startswith("/admin"):  # people in a browser: a page, in their words
+            return render_template("error.html", code=code, admin=session.get("admin")), code
+        return {"error": error.name, "detail": error.description}, code
+
+    return app
+
+
+def services(app: Flask) -> Services:
+    found: Services = app.extensions["humasbot"]
+    return found

@@ -1,0 +1,1 @@
+"""Election calendars, the FAQ, and reading the questions members ask about them."""

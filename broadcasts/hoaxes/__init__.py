@@ -1,0 +1,1 @@
+"""Hoax reports from members."""

@@ -1,0 +1,1 @@
+"""Groups, members, roles and phone numbers; who acts when staff use the CLI."""
