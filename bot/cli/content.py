@@ -10,7 +10,7 @@ from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context
 from bot.cli.people import fail, membership_message
 from broadcasts.db.models import Broadcast, BroadcastState, Content, ContentKind
 from broadcasts.db.schema import upgrade
-from broadcasts.delivery import planning, quota
+from broadcasts.delivery import outbox, planning, quota
 from broadcasts.editorial import library
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.workflow import EditorialError
@@ -201,7 +201,7 @@ def broadcast_approve(context: Context, broadcast_id: int, by: str) -> None:
             approved = editorial.approve(
                 session, broadcast_id, editor=actor.member, actor=actor.key, now=context.clock.now()
             )
-            planned = sum(editorial.delivery_counts(session, approved.id).values())
+            planned = sum(outbox.counts(session, approved.id).values())
             if approved.state == BroadcastState.APPROVED.value:
                 when = in_zone(approved.scheduled_at, approved.group.timezone)
                 click.echo(f"broadcast #{approved.id} approved; sends at {when}")
@@ -248,7 +248,7 @@ def broadcast_cancel(context: Context, broadcast_id: int, by: str | None) -> Non
             editorial.cancel(
                 session, broadcast_id, actor=actor.key, member=actor.member, now=context.clock.now()
             )
-            counts = editorial.delivery_counts(session, broadcast_id)
+            counts = outbox.counts(session, broadcast_id)
             click.echo(f"broadcast #{broadcast_id} cancelled")
             _echo_counts(counts)
     except EditorialError as error:
@@ -274,7 +274,7 @@ def broadcast_status(context: Context, broadcast_id: int) -> None:
                 click.echo(f"  scheduled at {in_zone(found.scheduled_at, found.group.timezone)}")
             if found.rejected_reason:
                 click.echo(f"  rejected: {found.rejected_reason}")
-            _echo_counts(editorial.delivery_counts(session, found.id))
+            _echo_counts(outbox.counts(session, found.id))
     except EditorialError as error:
         raise fail(editorial_message(error)) from error
 

@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.web.app import services
 from broadcasts.db.models import AdminUser, Broadcast, BroadcastState, Campaign, Group, Membership
+from broadcasts.delivery import outbox
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar import campaigns
@@ -120,7 +121,7 @@ def overview() -> ResponseReturnValue:
         ).all()
         waiting = editorial.recent_broadcasts(db, state=BroadcastState.PENDING.value)
         recent = [
-            (broadcast, editorial.delivery_counts(db, broadcast.id))
+            (broadcast, outbox.counts(db, broadcast.id))
             for broadcast in editorial.recent_broadcasts(db, limit=_RECENT)
         ]
         return render_template(
@@ -135,7 +136,7 @@ def broadcast(broadcast_id: int) -> ResponseReturnValue:
         found = db.get(Broadcast, broadcast_id)
         if found is None:
             abort(404, f"no broadcast #{broadcast_id}")
-        counts = editorial.delivery_counts(db, found.id)
+        counts = outbox.counts(db, found.id)
         return render_template(
             "broadcast.html", broadcast=found, counts=counts, admin=session["admin"]
         )

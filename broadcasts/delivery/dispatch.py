@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
-from sqlalchemy import Table, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from broadcasts.clock import Clock
@@ -48,10 +48,9 @@ from broadcasts.db.models import (
     DeliveryState,
     Member,
     OutboundMessage,
-    UTCDateTime,
     WhatsAppTemplate,
 )
-from broadcasts.delivery import framing, quota
+from broadcasts.delivery import framing, outbox, quota
 from broadcasts.delivery.transports import transport_for
 from broadcasts.delivery.transports.base import (
     Failure,
@@ -86,10 +85,8 @@ PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8
 # Longer than a claimed row waits for its turn plus the transport's request timeout, so a live
 # owner never loses a lease.
 LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 10
 # WhatsApp template parameters: no line breaks, bounded length.
 TEMPLATE_TEXT_LIMIT = 1000
-STATUS_PATH = "/twilio/status"
 # One tick of the scheduler works this long, then lets the next tick continue (within 1 s):
 # long enough that the pause between slices costs little, short enough for a prompt shutdown.
 SLICE_SECONDS = 30.0
@@ -100,8 +97,6 @@ STOP_CHECK_SECONDS = 0.1
 PROGRESS_SECONDS = 0.5
 # PostgreSQL advisory lock that serialises the daily-tier check between workers.
 QUOTA_LOCK = 4_862_021
-
-UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
 
 
 class RateLimiter:
@@ -205,7 +200,7 @@ class TerminalProgress:
 
     def show(self, broadcast_id: int, counts: dict[str, int]) -> None:
         total = sum(counts.values())
-        finished = total - sum(counts.get(state, 0) for state in UNFINISHED)
+        finished = total - sum(counts.get(state, 0) for state in outbox.UNFINISHED)
         detail = " ".join(f"{state} {n}" for state, n in sorted(counts.items()) if n)
         if not self._started:
             self._bar.start()
@@ -244,58 +239,12 @@ class Stopped:
 Outcome = tuple[Claimed, SendResult | SendError | Stopped]
 
 
-def status_callback_url(settings: Settings, delivery_id: int) -> str:
-    return f"{settings.public_base_url}{STATUS_PATH}?delivery={delivery_id}"
-
-
 def template_text(body: str) -> str:
     """The text as a template parameter: one line, bounded."""
     flat = " ".join(body.split())
     if len(flat) > TEMPLATE_TEXT_LIMIT:
         flat = flat[: TEMPLATE_TEXT_LIMIT - 1] + "…"
     return flat
-
-
-def mark_done(
-    session: Session, now: datetime, broadcast_ids: Iterable[int] | None = None
-) -> list[int]:
-    """SENDING broadcasts whose every row is final become DONE; returns their ids."""
-    unfinished = exists().where(
-        OutboundMessage.broadcast_id == Broadcast.id, OutboundMessage.state.in_(UNFINISHED)
-    )
-    finished = select(Broadcast.id).where(
-        Broadcast.state == BroadcastState.SENDING.value, ~unfinished
-    )
-    if broadcast_ids is not None:
-        wanted = list(broadcast_ids)
-        if not wanted:
-            return []
-        finished = finished.where(Broadcast.id.in_(wanted))
-    ids = list(session.scalars(finished))
-    if ids:
-        session.execute(
-            update(Broadcast)
-            .where(Broadcast.id.in_(ids), Broadcast.state == BroadcastState.SENDING.value)
-            .values(state=BroadcastState.DONE.value, completed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
-
-
-def log_done(session: Session, broadcast_ids: list[int]) -> None:
-    for broadcast_id in broadcast_ids:
-        counts = counts_for(session, broadcast_id)
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        log.info("broadcast #%d done: %s", broadcast_id, summary or "no deliveries")
-
-
-def counts_for(session: Session, broadcast_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(OutboundMessage.state, func.count())
-        .where(OutboundMessage.broadcast_id == broadcast_id)
-        .group_by(OutboundMessage.state)
-    )
-    return {str(state): int(n) for state, n in rows}
 
 
 class NotConfigured(RuntimeError):
@@ -392,7 +341,7 @@ class Dispatcher:
                     log.info("notice %s held until its member writes: %s", row.id, outgoing.reason)
                     continue
                 if isinstance(outgoing, str):
-                    _finish(row, DeliveryState.SKIPPED, now, reason=outgoing)
+                    outbox.finish(row, DeliveryState.SKIPPED, now, reason=outgoing)
                     if row.broadcast_id is not None:
                         skipped.add(row.broadcast_id)
                     continue
@@ -417,7 +366,7 @@ class Dispatcher:
                 )
             if skipped:
                 session.flush()
-                log_done(session, mark_done(session, now, skipped))
+                outbox.mark_done(session, now, skipped)
             if tier.held:
                 log.warning("daily limit reached: %d template sends held for later", tier.held)
         return len(rows), claimed
@@ -458,9 +407,9 @@ class Dispatcher:
         """What to send for this row, or why it waits for its member (a notice), or the reason
         it is skipped."""
         if broadcast is not None and broadcast.state == BroadcastState.CANCELLED.value:
-            return "broadcast cancelled"
+            return outbox.CANCELLED
         if broadcast is not None and broadcast.state == BroadcastState.REJECTED.value:
-            return "broadcast rejected"
+            return outbox.REJECTED
         if member is None:
             return "member no longer exists"
         if member.opted_out:
@@ -469,7 +418,7 @@ class Dispatcher:
         media = broadcast.media_url if broadcast is not None else None
         if not body.strip() and not media:
             return "nothing to send"
-        callback = status_callback_url(self.settings, row.id)
+        callback = outbox.status_callback_url(self.settings.public_base_url, row.id)
         if in_window(member, self.clock.now()):
             text = framing.framed(body, broadcast, member.language or self.settings.bot_language)
             return Outgoing(
@@ -620,84 +569,37 @@ class Dispatcher:
                 if isinstance(result, SendResult):
                     sent.append((claimed.outgoing.delivery_id, result.sid))
                 elif isinstance(result, Stopped):
-                    self._record_stopped(session, claimed, result, now)
+                    outbox.record_stopped(
+                        session, claimed.outgoing.delivery_id, self.owner, result.reason, now
+                    )
                 else:
                     self._record_failure(session, claimed, result, now)
                 if claimed.broadcast_id is not None:
                     touched.add(claimed.broadcast_id)
-            record_all_sent(session, sent, now)
-            done = mark_done(session, now, touched)
-            log_done(session, done)
+            outbox.record_all_sent(session, sent, now)
+            done = outbox.mark_done(session, now, touched)
         self._report(touched, force=bool(done))
         return sum(not isinstance(result, Stopped) for _, result in outcomes)
-
-    def _record_stopped(
-        self, session: Session, claimed: Claimed, stopped: Stopped, now: datetime
-    ) -> None:
-        session.execute(
-            update(OutboundMessage)
-            .where(
-                OutboundMessage.id == claimed.outgoing.delivery_id,
-                OutboundMessage.state == DeliveryState.SENDING.value,
-                OutboundMessage.lease_owner == self.owner,
-            )
-            .values(
-                state=DeliveryState.SKIPPED.value,
-                reason=stopped.reason,
-                lease_owner=None,
-                lease_expires_at=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
 
     def _record_failure(
         self, session: Session, claimed: Claimed, error: SendError, now: datetime
     ) -> None:
-        row_id = claimed.outgoing.delivery_id
-        owned = (
-            OutboundMessage.id == row_id,
-            OutboundMessage.state == DeliveryState.SENDING.value,
-            OutboundMessage.lease_owner == self.owner,
+        state = outbox.record_failure(
+            session,
+            claimed.outgoing.delivery_id,
+            self.owner,
+            claimed.member_id,
+            error,
+            claimed.attempts,
+            now,
         )
-        values: dict[str, object] = {
-            "error_code": error.code,
-            "reason": error.reason,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "updated_at": now,
-        }
-        if error.failure in (Failure.RETRY, Failure.SLOW_DOWN):
-            if claimed.attempts >= MAX_ATTEMPTS:
-                values["state"] = DeliveryState.FAILED.value
-                values["reason"] = f"gave up after {claimed.attempts} attempts: {error.reason}"
-            else:
-                delay = retry_delay(error, claimed.attempts)
-                values["state"] = DeliveryState.QUEUED.value
-                values["next_attempt_at"] = now + timedelta(seconds=delay)
-                if error.failure is Failure.SLOW_DOWN:
-                    self.limiter.slow_down()
-                else:
-                    # Too many concurrent requests: everyone waits as Twilio asked (bounded).
-                    self.limiter.pause(min(error.retry_after or 1.0, 5.0))
-        elif error.failure is Failure.UNKNOWN:
-            values["state"] = DeliveryState.UNKNOWN.value
-            values["next_attempt_at"] = now
+        if state is not DeliveryState.QUEUED:
+            return
+        if error.failure is Failure.SLOW_DOWN:
+            self.limiter.slow_down()
         else:
-            values["state"] = DeliveryState.FAILED.value
-        session.execute(
-            update(OutboundMessage)
-            .where(*owned)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if error.failure is Failure.OPTED_OUT:
-            session.execute(
-                update(Member)
-                .where(Member.id == claimed.member_id, Member.opted_out_at.is_(None))
-                .values(opted_out_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            # Too many concurrent requests: everyone waits as Twilio asked (bounded).
+            self.limiter.pause(min(error.retry_after or 1.0, 5.0))
 
     def _report(self, touched: set[int], force: bool = False) -> None:
         if not touched:
@@ -709,7 +611,7 @@ class Dispatcher:
             self._last_progress = moment
             with self.database.transaction() as session:
                 for broadcast_id in sorted(touched):
-                    self.progress.show(broadcast_id, counts_for(session, broadcast_id))
+                    self.progress.show(broadcast_id, outbox.counts(session, broadcast_id))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -751,77 +653,6 @@ class _Tier:
         if oldest is None:
             return self._now + timedelta(minutes=15)
         return max(oldest + quota.WINDOW, self._now + timedelta(minutes=1))
-
-
-def retry_delay(error: SendError, attempts: int) -> float:
-    """Seconds before trying again: Twilio's Retry-After, else exponential backoff."""
-    backoff = min(3600.0, 2.0 ** max(0, attempts - 1))
-    if error.failure is Failure.SLOW_DOWN:
-        backoff = min(3600.0, 60.0 * 2 ** max(0, attempts - 1))
-    return max(error.retry_after or 0.0, backoff)
-
-
-def _finish(row: OutboundMessage, state: DeliveryState, now: datetime, *, reason: str) -> None:
-    row.state = state.value
-    row.reason = reason
-    row.lease_owner = None
-    row.lease_expires_at = None
-    row.updated_at = now
-
-
-def record_sent(session: Session, delivery_id: int, sid: str, now: datetime) -> bool:
-    """The message exists at Twilio: the row is SENT with its sid, unless already further on.
-
-    Not conditional on the lease: whoever learns the sid records it, since the message exists.
-    """
-    result = session.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id == delivery_id,
-            OutboundMessage.twilio_sid.is_(None),
-            OutboundMessage.state.in_(UNFINISHED),
-        )
-        .values(
-            state=DeliveryState.SENT.value,
-            twilio_sid=sid,
-            sent_at=now,
-            reason=None,
-            error_code=None,
-            lease_owner=None,
-            lease_expires_at=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-_OUTBOUND = cast(Table, OutboundMessage.__table__)
-_SENT = (
-    update(_OUTBOUND)
-    .where(
-        _OUTBOUND.c.id == bindparam("row_id"),
-        _OUTBOUND.c.twilio_sid.is_(None),
-        # Not IN (…): an expanding parameter cannot be used with executemany.
-        or_(*(_OUTBOUND.c.state == state for state in UNFINISHED)),
-    )
-    .values(
-        state=DeliveryState.SENT.value,
-        twilio_sid=bindparam("sid"),
-        sent_at=bindparam("at", type_=UTCDateTime()),
-        updated_at=bindparam("at", type_=UTCDateTime()),
-        reason=None,
-        error_code=None,
-        lease_owner=None,
-        lease_expires_at=None,
-    )
-)
-
-
-def record_all_sent(session: Session, sent: list[tuple[int, str]], now: datetime) -> None:
-    """`record_sent` for many rows in one statement (executemany): the hot path."""
-    if sent:
-        session.execute(_SENT, [{"row_id": row_id, "sid": sid, "at": now} for row_id, sid in sent])
 
 
 # --- the worker's job ------------------------------------------------------------------------

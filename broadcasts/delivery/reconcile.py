@@ -6,7 +6,7 @@ Twilio's message list, filtered by recipient and time, tells whether the message
 matches, the row is SENT with that sid. If none does, the row may be sent again only once the
 settle delay since the attempt has passed (the list may lag behind a request still being
 processed); until then it waits. A status callback that arrives meanwhile settles the row too
-(see `bot.web.status_callbacks`): it carries the sid.
+(see `broadcasts.delivery.outbox.apply_status`): it carries the sid.
 
 Matching: a message to the same address, created since shortly before the attempt, whose sid
 no row has recorded, and whose text is ours (the body as sent free-form, a broadcast's framed by
@@ -20,27 +20,23 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from broadcasts.clock import Clock
 from broadcasts.db.database import Database
-from broadcasts.db.models import Broadcast, BroadcastState, DeliveryState, Member, OutboundMessage
-from broadcasts.delivery import framing
+from broadcasts.db.models import Broadcast, DeliveryState, Member, OutboundMessage
+from broadcasts.delivery import framing, outbox
 from broadcasts.delivery.dispatch import (
     LEASE,
-    MAX_ATTEMPTS,
     PROCESS_OWNER,
-    approved_templates,
     configured_dispatcher,
-    log_done,
-    mark_done,
-    record_sent,
-    template_key,
     template_text,
 )
+from broadcasts.delivery.outbox import MAX_ATTEMPTS, mark_done, record_sent
 from broadcasts.delivery.transports.base import SentMessage, Transport
+from broadcasts.delivery.window import approved_templates, template_key
 from broadcasts.worker import WorkerServices, periodic
 from config.settings import Settings
 
@@ -102,7 +98,7 @@ class Reconciler:
             if len(batch) < BATCH:
                 break
         with self.database.transaction() as session:
-            log_done(session, mark_done(session, self.clock.now()))
+            mark_done(session, self.clock.now())
         return report
 
     def _in_doubt(self, now: datetime, dead: list[str]) -> ColumnElement[bool]:
@@ -248,45 +244,12 @@ class Reconciler:
         next_attempt_at: datetime | None,
         reason: str | None = None,
     ) -> None:
-        values: dict[str, object] = {
-            "state": state.value,
-            "next_attempt_at": next_attempt_at,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "updated_at": now,
-        }
-        if reason is not None:
-            values["reason"] = reason
-        session.execute(
-            update(OutboundMessage)
-            .where(
-                OutboundMessage.id == item.delivery_id,
-                OutboundMessage.lease_owner == self.owner,
-                OutboundMessage.state.in_(
-                    (DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)
-                ),
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        outbox.release(session, item.delivery_id, self.owner, state, next_attempt_at, now, reason)
 
     def sweep_cancelled(self) -> int:
         """Queued rows of cancelled broadcasts will never go: they are skipped at once."""
-        now = self.clock.now()
-        cancelled = select(Broadcast.id).where(Broadcast.state == BroadcastState.CANCELLED.value)
         with self.database.transaction() as session:
-            result = session.execute(
-                update(OutboundMessage)
-                .where(
-                    OutboundMessage.state == DeliveryState.QUEUED.value,
-                    OutboundMessage.broadcast_id.in_(cancelled),
-                )
-                .values(
-                    state=DeliveryState.SKIPPED.value, reason="broadcast cancelled", updated_at=now
-                )
-                .execution_options(synchronize_session=False)
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
+            return outbox.skip_queued(session, self.clock.now())
 
 
 def owner_is_dead(owner: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.db.models import (
@@ -23,14 +23,12 @@ from broadcasts.db.models import (
     BroadcastState,
     Content,
     ContentKind,
-    DeliveryState,
     Group,
     Member,
     Membership,
-    OutboundMessage,
     Role,
 )
-from broadcasts.delivery import notices, planning
+from broadcasts.delivery import notices, outbox, planning
 from broadcasts.editorial import audit
 from broadcasts.people.group_tree import ancestry, subtree
 from broadcasts.people.membership import role_in_group
@@ -343,17 +341,7 @@ def cancel(
     broadcast.cancelled_by = actor[:100]
     broadcast.cancelled_at = now
     session.flush()
-    stopped = planning.affected(
-        session.execute(
-            update(OutboundMessage)
-            .where(
-                OutboundMessage.broadcast_id == broadcast.id,
-                OutboundMessage.state == DeliveryState.QUEUED.value,
-            )
-            .values(state=DeliveryState.SKIPPED.value, reason="cancelled", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    stopped = outbox.skip_queued(session, now, broadcast_id=broadcast.id)
     audit.record(session, actor, "cancelled", "broadcast", broadcast.id, now, stopped=stopped)
     _tell_author(
         session, broadcast, member, "notice_cancelled", now, by=display_name(member, actor)
@@ -406,19 +394,6 @@ def visible_queue(session: Session, editor: Member) -> list[Broadcast]:
             .order_by(Broadcast.created_at, Broadcast.id)
         )
     )
-
-
-def delivery_counts(session: Session, broadcast_id: int) -> dict[str, int]:
-    """How many of the broadcast's deliveries are in each state (every state present)."""
-    counts = {state.value: 0 for state in DeliveryState}
-    rows = session.execute(
-        select(OutboundMessage.state, func.count())
-        .where(OutboundMessage.broadcast_id == broadcast_id)
-        .group_by(OutboundMessage.state)
-    )
-    for state, count in rows:
-        counts[state] = count
-    return counts
 
 
 def followed_broadcast(session: Session, broadcast_id: int, member: Member | None) -> Broadcast:

@@ -160,7 +160,7 @@ def test_a_broadcast_from_library_content_is_approved_planned_and_cancelled(
             )
         )
         actions = [(e.action, e.actor) for e in events_for(session, "broadcast", broadcast)]
-    assert reasons == {"cancelled"}
+    assert reasons == {"broadcast cancelled"}
     assert actions == [
         ("proposed", "admin:ani"),
         ("approved", "admin:budi"),

@@ -40,8 +40,7 @@ from broadcasts.db.models import (
     OutboundMessage,
     Role,
 )
-from broadcasts.delivery import dispatch
-from broadcasts.editorial import workflow as editorial
+from broadcasts.delivery import dispatch, outbox
 from broadcasts.people import membership
 from broadcasts.worker import WorkerServices
 from config.settings import Settings
@@ -282,7 +281,7 @@ def broadcasts_of(database: Database, title: str) -> dict[str, Sent]:
 
 def deliveries(database: Database, broadcast_id: int) -> dict[str, int]:
     with database.transaction() as session:
-        counts = editorial.delivery_counts(session, broadcast_id)
+        counts = outbox.counts(session, broadcast_id)
     return {state: n for state, n in counts.items() if n}
 
 

@@ -19,7 +19,7 @@ from broadcasts.db.models import (
     Member,
     OutboundMessage,
 )
-from broadcasts.delivery import notices
+from broadcasts.delivery import notices, outbox
 from broadcasts.delivery.notices import NoticeCounts, NoticeOutcome
 from broadcasts.editorial import library
 from broadcasts.editorial import workflow as editorial
@@ -266,7 +266,7 @@ def test_cancel_skips_every_queued_delivery_and_only_those(
             session, broadcast_id, actor="member:c", member=coordinator, now=clock.now()
         )
         assert cancelled.state == BroadcastState.CANCELLED.value
-        counts = editorial.delivery_counts(session, broadcast_id)
+        counts = outbox.counts(session, broadcast_id)
         (event,) = [
             e for e in events_for(session, "broadcast", broadcast_id) if e.action == "cancelled"
         ]
@@ -282,7 +282,7 @@ def test_cancel_skips_every_queued_delivery_and_only_those(
                 )
             )
         )
-        assert reasons == {"cancelled"}
+        assert reasons == {"broadcast cancelled"}
         assert error_key(
             lambda: editorial.cancel(
                 session, broadcast_id, actor="admin:a", member=None, now=clock.now()
@@ -300,7 +300,7 @@ def test_a_scheduled_approval_waits_and_can_be_cancelled_before_it_goes(
     approved = approve_as(database, clock, EDITOR_PONTIANAK, broadcast_id)
     assert approved.state == BroadcastState.APPROVED.value
     with database.transaction() as session:
-        assert sum(editorial.delivery_counts(session, broadcast_id).values()) == 0
+        assert sum(outbox.counts(session, broadcast_id).values()) == 0
         editorial.cancel(session, broadcast_id, actor="admin:a", member=None, now=clock.now())
 
 

@@ -9,7 +9,7 @@ import re
 from bot.chat.conversation import Conversation
 from bot.chat.registry import Reply, anything, chat_commands
 from broadcasts.db.models import Broadcast, BroadcastState, DeliveryState, Group, Role
-from broadcasts.delivery import planning, quota
+from broadcasts.delivery import outbox, planning, quota
 from broadcasts.delivery import report as delivery_report
 from broadcasts.delivery.notices import NoticeOutcome
 from broadcasts.editorial import workflow as editorial
@@ -114,7 +114,7 @@ def approve(conversation: Conversation, args: str) -> Reply:
         )
     except EditorialError as error:
         return refused(error)
-    planned = sum(editorial.delivery_counts(conversation.session, broadcast.id).values())
+    planned = sum(outbox.counts(conversation.session, broadcast.id).values())
     return Reply(
         "broadcast_approved",
         {
@@ -196,7 +196,7 @@ def _times(broadcast: Broadcast) -> dict[str, object]:
 
 def status_data(conversation: Conversation, broadcast: Broadcast) -> dict[str, object]:
     session = conversation.session
-    counts = editorial.delivery_counts(session, broadcast.id)
+    counts = outbox.counts(session, broadcast.id)
     return {
         "id": broadcast.id,
         "code": broadcast.group.code,
