@@ -6,7 +6,6 @@ One scheduler process only (APScheduler cannot share a job store between process
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,52 +14,43 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from broadcasts.clock import Clock
-from broadcasts.db.database import Database
-from config.settings import Settings
+from broadcasts.delivery import dispatch, notices, planning, reconcile
+from broadcasts.editorial_calendar import scan
+from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class WorkerServices:
-    settings: Settings
-    database: Database
-    clock: Clock
 
 
 @dataclass(frozen=True)
 class Job:
     id: str
     seconds: float
-    run: Callable[[WorkerServices], None]
+    run: Callable[[Runtime], None]
 
 
-# Jobs add themselves here (see `periodic`); each runs every `seconds`, never twice at once.
-JOBS: list[Job] = []
-
-# The modules that declare jobs: imported by the scheduler itself, so no job depends on some
-# other import having happened first.
-JOB_MODULES = (
-    "broadcasts.delivery.planning",
-    "broadcasts.delivery.dispatch",
-    "broadcasts.delivery.reconcile",
-    "broadcasts.editorial_calendar.scan",
-    "broadcasts.delivery.notices",
+# Every job of the worker, in one list: each runs every `seconds`, never twice at once.
+JOBS = (
+    Job("plan_due_broadcasts", 2, planning.plan_due_job),
+    Job("dispatch", 1, dispatch.dispatch_job),
+    Job("reconcile", 2, reconcile.reconcile_job),
+    Job("release_waiting_notices", notices.RELEASE_SECONDS, notices.release_job),
+    Job("calendar_scan", 15, scan.calendar_scan_job),
+    Job("calendar_reminders", 60, scan.calendar_reminders_job),
 )
 
 
-def periodic(
-    job_id: str, seconds: float
-) -> Callable[[Callable[[WorkerServices], None]], Callable[[WorkerServices], None]]:
-    def register(run: Callable[[WorkerServices], None]) -> Callable[[WorkerServices], None]:
-        JOBS.append(Job(job_id, seconds, run))
-        return run
+class _ExpectedOverlap(logging.Filter):
+    """The dispatch job works in slices longer than its 1-s interval, so the scheduler skips
+    ticks while it runs: expected, and not worth a warning every second."""
 
-    return register
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
 
 
-def _guarded(job: Job, services: WorkerServices) -> None:
+_OVERLAP = _ExpectedOverlap()
+
+
+def _guarded(job: Job, services: Runtime) -> None:
     try:
         job.run(services)
     except Exception:
@@ -68,12 +58,11 @@ def _guarded(job: Job, services: WorkerServices) -> None:
         log.exception("job %s failed", job.id)
 
 
-def build_scheduler(services: WorkerServices, *, blocking: bool) -> BaseScheduler:
+def build_scheduler(services: Runtime, *, blocking: bool) -> BaseScheduler:
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC")
     )
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    logging.getLogger("apscheduler.scheduler").addFilter(_OVERLAP)
     for job in JOBS:
         scheduler.add_job(
             _guarded,

@@ -6,49 +6,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.orm import Session
 
-from broadcasts.clock import Clock, SystemClock
-from broadcasts.db.database import Database
 from broadcasts.people.actors import OPERATOR, Actor, ActorError, resolve_by
-from config.settings import Settings, SettingsError, load_settings
+from broadcasts.runtime import Runtime
+from config.settings import SettingsError
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-class Context:
-    """Built lazily, so `humasbot --help` works even with broken settings."""
-
-    @cached_property
-    def settings(self) -> Settings:
-        try:
-            return load_settings()
-        except SettingsError as error:
-            raise click.ClickException(str(error)) from error
-
-    _own_database: Database | None = None
-
-    @cached_property
-    def database(self) -> Database:
-        self._own_database = Database(self.settings.database_url)
-        return self._own_database
-
-    @cached_property
-    def clock(self) -> Clock:
-        return SystemClock()
-
-    def close(self) -> None:
-        """Returns the pool's connections, so no command leaves one open behind it."""
-        if self._own_database is not None:
-            self._own_database.dispose()
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
+pass_context = click.make_pass_decorator(Runtime, ensure=True)
 
 
 class _Humasbot(click.Group):
@@ -60,13 +31,15 @@ class _Humasbot(click.Group):
             return super().invoke(ctx)
         except ActorError as error:
             raise click.ClickException(f"{error}\nNothing was changed.") from error
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=_Humasbot, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Humasbot: election-literacy broadcasts over WhatsApp."""
-    ctx.ensure_object(Context)
+    ctx.ensure_object(Runtime)
     ctx.call_on_close(ctx.obj.close)
     level = ctx.obj.settings.log_level if ctx.invoked_subcommand else "WARNING"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

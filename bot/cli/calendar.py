@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from bot.cli.base import Context, acting, by_option, main, pass_context, when_text, zone_text
+from bot.cli.base import acting, by_option, main, pass_context, when_text, zone_text
 from bot.cli.content import broadcast
 from bot.cli.people import fail, group, membership_message
 from bot.web.editorial_feed import feed_url
@@ -47,6 +47,7 @@ from broadcasts.people import actors
 from broadcasts.people.actors import Actor
 from broadcasts.people.membership import MembershipError, group_by_code
 from broadcasts.phrasebook import render
+from broadcasts.runtime import Runtime
 from config.settings import SUPPORTED_LANGUAGES
 
 _MAX_ID = 2**31 - 1
@@ -58,7 +59,7 @@ def calendar_message(error: CalendarError) -> str:
 
 
 @contextmanager
-def calendar_transaction(context: Context) -> Iterator[Session]:
+def calendar_transaction(context: Runtime) -> Iterator[Session]:
     """A transaction whose calendar errors end the command with exit 1 and change nothing."""
     upgrade(context.database)
     try:
@@ -106,7 +107,7 @@ def administrator(session: Session, by: str | None, doing: str | None) -> Actor:
 @by_option(doing="schedules it (a coordinator of its group, or an account)")
 @pass_context
 def broadcast_schedule(
-    context: Context, broadcast_id: int, day: str, at: str, by: str | None
+    context: Runtime, broadcast_id: int, day: str, at: str, by: str | None
 ) -> None:
     """Set or move the send time of a broadcast not yet sent: DATE (YYYY-MM-DD) and TIME (HH:MM)
     in its group's local time. Approval is still required."""
@@ -216,7 +217,7 @@ def _rule(
 @by_option(doing="adds it")
 @pass_context
 def calendar_add(
-    context: Context,
+    context: Runtime,
     groups: Sequence[str],
     title: str,
     body: str | None,
@@ -304,7 +305,7 @@ def _echo_next(session: Session, entry: CalendarEntry, now: datetime) -> None:
 @click.option("--group", "group_code", help="Only this group (and not the groups below it).")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
 @pass_context
-def calendar_list(context: Context, group_code: str | None, days: int) -> None:
+def calendar_list(context: Runtime, group_code: str | None, days: int) -> None:
     """The coming sends, with why a send was moved, held or is waiting."""
     now = context.clock.now()
     with calendar_transaction(context) as session:
@@ -350,7 +351,7 @@ def _agenda_table(
 @click.argument("entry_id", type=int)
 @by_option(doing="cancels it")
 @pass_context
-def calendar_cancel(context: Context, entry_id: int, by: str | None) -> None:
+def calendar_cancel(context: Runtime, entry_id: int, by: str | None) -> None:
     """Stop a calendar entry for good (what it already proposed stays with the editors)."""
     with calendar_transaction(context) as session:
         actor = administrator(session, by, "cancel calendar entries")
@@ -367,7 +368,7 @@ def calendar_cancel(context: Context, entry_id: int, by: str | None) -> None:
 @click.argument("entry_id", type=int)
 @by_option(required=True, doing="approves it")
 @pass_context
-def calendar_approve(context: Context, entry_id: int, by: str) -> None:
+def calendar_approve(context: Runtime, entry_id: int, by: str) -> None:
     """Approve an entry ahead of time: each of its sends then goes out at its time with no
     further step (an editor of every group it reaches, not its author)."""
     with calendar_transaction(context) as session:
@@ -406,7 +407,7 @@ def _approver(session: Session, by: str) -> approval.Approver:
 
 @calendar_group.command("tick")
 @pass_context
-def calendar_tick(context: Context) -> None:
+def calendar_tick(context: Runtime) -> None:
     """Run the worker's due-entry scan once now (the worker does it every few seconds)."""
     upgrade(context.database)
     grace = timedelta(hours=context.settings.calendar_misfire_grace_hours)
@@ -420,7 +421,7 @@ def calendar_tick(context: Context) -> None:
 @calendar_group.command("link")
 @click.argument("group_code", metavar="GROUP")
 @pass_context
-def calendar_link(context: Context, group_code: str) -> None:
+def calendar_link(context: Runtime, group_code: str) -> None:
     """The group's calendar as an iCalendar link to subscribe to (keep it private)."""
     with calendar_transaction(context) as session:
         code = _group_code(session, group_code)
@@ -448,7 +449,7 @@ def campaign_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @by_option(doing="loads it")
 @pass_context
-def campaign_load(context: Context, file: Path, by: str | None) -> None:
+def campaign_load(context: Runtime, file: Path, by: str | None) -> None:
     """Load (or reload) a campaign from a YAML FILE; all of it, or nothing."""
     with calendar_transaction(context) as session:
         actor = administrator(session, by, "load campaigns")
@@ -471,7 +472,7 @@ def campaign_load(context: Context, file: Path, by: str | None) -> None:
 @by_option(doing="creates it")
 @pass_context
 def campaign_create(
-    context: Context, name: str, title: str, description: str | None, by: str | None
+    context: Runtime, name: str, title: str, description: str | None, by: str | None
 ) -> None:
     """An empty campaign; add entries with `calendar add --campaign NAME`."""
     with calendar_transaction(context) as session:
@@ -487,7 +488,7 @@ def campaign_create(
         click.echo(f"campaign {created.name} created")
 
 
-def _campaign_action(context: Context, name: str, by: str | None, action: str) -> None:
+def _campaign_action(context: Runtime, name: str, by: str | None, action: str) -> None:
     now = context.clock.now()
     with calendar_transaction(context) as session:
         actor = administrator(session, by, f"{action} campaigns").key
@@ -506,7 +507,7 @@ def _campaign_action(context: Context, name: str, by: str | None, action: str) -
 @click.argument("name")
 @by_option(required=True, doing="approves it")
 @pass_context
-def campaign_approve(context: Context, name: str, by: str) -> None:
+def campaign_approve(context: Runtime, name: str, by: str) -> None:
     """Approve every entry of a campaign ahead of time (all or none)."""
     with calendar_transaction(context) as session:
         now = context.clock.now()
@@ -519,7 +520,7 @@ def campaign_approve(context: Context, name: str, by: str) -> None:
 @click.argument("name")
 @by_option(doing="pauses it")
 @pass_context
-def campaign_pause(context: Context, name: str, by: str | None) -> None:
+def campaign_pause(context: Runtime, name: str, by: str | None) -> None:
     """Hold every entry of the campaign until it is resumed."""
     _campaign_action(context, name, by, "pause")
 
@@ -528,7 +529,7 @@ def campaign_pause(context: Context, name: str, by: str | None) -> None:
 @click.argument("name")
 @by_option(doing="resumes it")
 @pass_context
-def campaign_resume(context: Context, name: str, by: str | None) -> None:
+def campaign_resume(context: Runtime, name: str, by: str | None) -> None:
     """Send again from now on (what fell due while paused is not sent)."""
     _campaign_action(context, name, by, "resume")
 
@@ -537,7 +538,7 @@ def campaign_resume(context: Context, name: str, by: str | None) -> None:
 @click.argument("name")
 @by_option(doing="cancels it")
 @pass_context
-def campaign_cancel(context: Context, name: str, by: str | None) -> None:
+def campaign_cancel(context: Runtime, name: str, by: str | None) -> None:
     """Stop the campaign for good, with its broadcasts not yet finished."""
     _campaign_action(context, name, by, "cancel")
 
@@ -547,7 +548,7 @@ def campaign_cancel(context: Context, name: str, by: str | None) -> None:
 @click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--days", default=366, show_default=True, type=click.IntRange(1, 3660))
 @pass_context
-def campaign_next(context: Context, name: str, count: int, days: int) -> None:
+def campaign_next(context: Runtime, name: str, count: int, days: int) -> None:
     """What the campaign will send next, and what waits for a stage's date."""
     with calendar_transaction(context) as session:
         campaign = campaigns.campaign_named(session, name)
@@ -591,7 +592,7 @@ def blackout_group() -> None:
 @by_option(doing="adds it")
 @pass_context
 def blackout_add(
-    context: Context,
+    context: Runtime,
     name: str,
     tags: str,
     first: str | None,
@@ -630,7 +631,7 @@ def _blackout_period(blackout: Blackout) -> str:
 
 @blackout_group.command("list")
 @pass_context
-def blackout_list(context: Context) -> None:
+def blackout_list(context: Runtime) -> None:
     """Every blackout window."""
     with calendar_transaction(context) as session:
         found = blackouts.all_blackouts(session)
@@ -644,7 +645,7 @@ def blackout_list(context: Context) -> None:
 @click.argument("blackout_id", type=int)
 @by_option(doing="removes it")
 @pass_context
-def blackout_remove(context: Context, blackout_id: int, by: str | None) -> None:
+def blackout_remove(context: Runtime, blackout_id: int, by: str | None) -> None:
     """Remove a blackout window; what it held goes back to its own time."""
     with calendar_transaction(context) as session:
         actor = administrator(session, by, "remove blackout windows")
@@ -662,7 +663,7 @@ def blackout_remove(context: Context, blackout_id: int, by: str | None) -> None:
 @click.argument("zone", required=False)
 @by_option(doing="moves it")
 @pass_context
-def group_timezone(context: Context, group_code: str, zone: str | None, by: str | None) -> None:
+def group_timezone(context: Runtime, group_code: str, zone: str | None, by: str | None) -> None:
     """Show a group's time zone, or move the group to ZONE (its calendar sends move with it)."""
     upgrade(context.database)
     now = context.clock.now()
@@ -694,7 +695,7 @@ def group_timezone(context: Context, group_code: str, zone: str | None, by: str 
 @by_option(doing="sets them")
 @pass_context
 def group_quiet_hours(
-    context: Context,
+    context: Runtime,
     group_code: str,
     start: str | None,
     end: str | None,

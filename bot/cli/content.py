@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context
+from bot.cli.base import acting, by_option, in_zone, main, pass_context
 from bot.cli.people import fail, membership_message
 from broadcasts.db.models import Broadcast, BroadcastState, Content, ContentKind
 from broadcasts.db.schema import upgrade
@@ -18,6 +18,7 @@ from broadcasts.people import actors, membership
 from broadcasts.people.actors import shown_key
 from broadcasts.people.membership import MembershipError
 from broadcasts.phrasebook import render
+from broadcasts.runtime import Runtime
 from config.settings import SUPPORTED_LANGUAGES
 
 
@@ -52,7 +53,7 @@ def content() -> None:
 @by_option(doing="wrote it")
 @pass_context
 def content_add(
-    context: Context,
+    context: Runtime,
     title: str,
     body: str,
     media_url: str | None,
@@ -86,7 +87,7 @@ def content_add(
 @content.command("list")
 @click.option("--approved/--pending", "approved", default=None, help="Only approved / waiting.")
 @pass_context
-def content_list(context: Context, approved: bool | None) -> None:
+def content_list(context: Runtime, approved: bool | None) -> None:
     """The library, newest first."""
     upgrade(context.database)
     with context.database.transaction() as session:
@@ -101,7 +102,7 @@ def content_list(context: Context, approved: bool | None) -> None:
 @content.command("show")
 @click.argument("content_id", type=int)
 @pass_context
-def content_show(context: Context, content_id: int) -> None:
+def content_show(context: Runtime, content_id: int) -> None:
     """One item in full."""
     upgrade(context.database)
     try:
@@ -123,7 +124,7 @@ def content_show(context: Context, content_id: int) -> None:
 @click.argument("content_id", type=int)
 @by_option(required=True, doing="approves it (not its author)")
 @pass_context
-def content_approve(context: Context, content_id: int, by: str) -> None:
+def content_approve(context: Runtime, content_id: int, by: str) -> None:
     """Approve an item for reuse in broadcasts and CEK answers."""
     upgrade(context.database)
     try:
@@ -151,7 +152,7 @@ def broadcast() -> None:
 @by_option(required=True, doing="proposes it (a coordinator of the group, or an account)")
 @pass_context
 def broadcast_create(
-    context: Context, group_code: str, content_id: int | None, body: str | None, by: str
+    context: Runtime, group_code: str, content_id: int | None, body: str | None, by: str
 ) -> None:
     """Propose a broadcast; it waits for approval by someone else."""
     if (content_id is None) == (body is None):
@@ -191,7 +192,7 @@ def broadcast_create(
 @click.argument("broadcast_id", type=int)
 @by_option(required=True, doing="approves it (an editor of its group, not its author)")
 @pass_context
-def broadcast_approve(context: Context, broadcast_id: int, by: str) -> None:
+def broadcast_approve(context: Runtime, broadcast_id: int, by: str) -> None:
     """Approve a broadcast; with no send time set it goes out at once."""
     upgrade(context.database)
     try:
@@ -216,7 +217,7 @@ def broadcast_approve(context: Context, broadcast_id: int, by: str) -> None:
 @click.option("--reason", required=True, help="Told to the author.")
 @by_option(required=True, doing="rejects it (an editor of its group)")
 @pass_context
-def broadcast_reject(context: Context, broadcast_id: int, reason: str, by: str) -> None:
+def broadcast_reject(context: Runtime, broadcast_id: int, reason: str, by: str) -> None:
     """Reject a pending broadcast; its author is told why."""
     upgrade(context.database)
     try:
@@ -239,7 +240,7 @@ def broadcast_reject(context: Context, broadcast_id: int, reason: str, by: str) 
 @click.argument("broadcast_id", type=int)
 @by_option(doing="cancels it (a coordinator of its group, or an account)")
 @pass_context
-def broadcast_cancel(context: Context, broadcast_id: int, by: str | None) -> None:
+def broadcast_cancel(context: Runtime, broadcast_id: int, by: str | None) -> None:
     """Cancel a broadcast: recipients not yet sent to are never sent to."""
     upgrade(context.database)
     try:
@@ -263,7 +264,7 @@ def _echo_counts(counts: dict[str, int]) -> None:
 @broadcast.command("status")
 @click.argument("broadcast_id", type=int)
 @pass_context
-def broadcast_status(context: Context, broadcast_id: int) -> None:
+def broadcast_status(context: Runtime, broadcast_id: int) -> None:
     """A broadcast's state and delivery counts."""
     upgrade(context.database)
     try:
@@ -290,7 +291,7 @@ def _line(item: Broadcast) -> str:
 @click.option("--state", type=click.Choice([s.value for s in BroadcastState]))
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 @pass_context
-def broadcast_list(context: Context, state: str | None, limit: int) -> None:
+def broadcast_list(context: Runtime, state: str | None, limit: int) -> None:
     """Broadcasts, newest first."""
     upgrade(context.database)
     with context.database.transaction() as session:

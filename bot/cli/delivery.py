@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import main, pass_context
 from broadcasts.db.models import ContentKind
 from broadcasts.db.schema import upgrade
 from broadcasts.delivery import dispatch, reconcile, templates_sync
 from broadcasts.delivery.transports import transport_for
 from broadcasts.delivery.transports.base import TransportUnavailable
+from broadcasts.runtime import Runtime
 
 # The worker's jobs register themselves when imported.
 __all__ = ["dispatch", "reconcile", "templates"]
@@ -25,7 +26,7 @@ def templates() -> None:
 
 @templates.command("sync")
 @pass_context
-def templates_sync_command(context: Context) -> None:
+def templates_sync_command(context: Runtime) -> None:
     """Read the account's templates and their approval status from Twilio."""
     upgrade(context.database)
     transport = transport_for(context.settings)
@@ -45,7 +46,7 @@ def templates_sync_command(context: Context) -> None:
 
 @templates.command("list")
 @pass_context
-def templates_list(context: Context) -> None:
+def templates_list(context: Runtime) -> None:
     """The templates as last synced, with their approval and the kind they carry."""
     upgrade(context.database)
     with context.database.transaction() as session:
@@ -72,7 +73,7 @@ def templates_list(context: Context) -> None:
     help="The kind of content this template carries.",
 )
 @pass_context
-def templates_map(context: Context, content_sid: str, kind: str) -> None:
+def templates_map(context: Runtime, content_sid: str, kind: str) -> None:
     """Use template CONTENT_SID for one kind of content outside the 24-hour window."""
     upgrade(context.database)
     try:

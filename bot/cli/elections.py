@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from bot.cli.base import Context, in_zone, main, pass_context
+from bot.cli.base import in_zone, main, pass_context
 from broadcasts.db.models import Election as ElectionRow
 from broadcasts.db.schema import upgrade
 from broadcasts.elections.calendar import CalendarError, Election, parse_election
 from broadcasts.elections.stored import is_loaded, load_calendar, read_calendar_file
+from broadcasts.runtime import Runtime
 
 
 @main.group("election")
@@ -23,7 +24,7 @@ def election_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace the calendar loaded with the same code.")
 @pass_context
-def load(context: Context, file: Path, replace: bool) -> None:
+def load(context: Runtime, file: Path, replace: bool) -> None:
     """Load an election calendar from a YAML FILE (see config/elections/ for the form)."""
     try:
         election = read_calendar_file(file)
@@ -42,7 +43,7 @@ def load(context: Context, file: Path, replace: bool) -> None:
 
 @election_group.command("list")
 @pass_context
-def list_calendars(context: Context) -> None:
+def list_calendars(context: Runtime) -> None:
     """The calendars loaded, with their voting day and when they were loaded."""
     upgrade(context.database)
     with context.database.transaction() as session:

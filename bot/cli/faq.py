@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from bot.cli.base import Context, in_zone, main, pass_context
+from bot.cli.base import in_zone, main, pass_context
 from broadcasts.db.models import FaqEntryRow
 from broadcasts.db.schema import upgrade
 from broadcasts.elections.faq import FaqError, load_faq, parse_entry, read_faq_file
+from broadcasts.runtime import Runtime
 
 
 @main.group("faq")
@@ -21,7 +22,7 @@ def faq_group() -> None:
 @faq_group.command("load")
 @click.argument("file", type=click.Path(path_type=Path))
 @pass_context
-def load(context: Context, file: Path) -> None:
+def load(context: Runtime, file: Path) -> None:
     """Load FAQ entries from a YAML FILE (see config/faq/ for the form).
 
     Entries with an id already loaded are replaced; the others are added. A file with any
@@ -38,7 +39,7 @@ def load(context: Context, file: Path) -> None:
 
 @faq_group.command("list")
 @pass_context
-def list_entries(context: Context) -> None:
+def list_entries(context: Runtime) -> None:
     """The FAQ entries loaded: id, Indonesian title, source, and when each was loaded."""
     upgrade(context.database)
     with context.database.transaction() as session:

@@ -9,13 +9,14 @@ import click
 from werkzeug.security import generate_password_hash
 
 from bot.chat.inbound import Inbound, answer
-from bot.cli.base import Context, acting, by_option, in_zone, main, pass_context, zone_text
+from bot.cli.base import acting, by_option, in_zone, main, pass_context, zone_text
 from broadcasts.db.models import AdminUser, Group, Membership, Role
 from broadcasts.db.schema import upgrade
 from broadcasts.people import actors, membership
 from broadcasts.people.membership import GroupNode, MembershipError, shown_phone
 from broadcasts.people.phones import PhoneError, normalise_phone
 from broadcasts.phrasebook import render
+from broadcasts.runtime import Runtime
 
 
 def fail(message: str) -> click.ClickException:
@@ -52,7 +53,7 @@ def group() -> None:
 @click.option("--timezone", help="e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura.")
 @pass_context
 def group_create(
-    context: Context, code: str, name: str, parent_code: str | None, timezone: str | None
+    context: Runtime, code: str, name: str, parent_code: str | None, timezone: str | None
 ) -> None:
     """Create a group; its join code is printed as the last line."""
     upgrade(context.database)
@@ -90,7 +91,7 @@ def member() -> None:
 )
 @click.option("--name", help="The member's name.")
 @pass_context
-def member_add(context: Context, phone: str, group_code: str, role: str, name: str | None) -> None:
+def member_add(context: Runtime, phone: str, group_code: str, role: str, name: str | None) -> None:
     """Add a member to a group (or change their role in it)."""
     upgrade(context.database)
     try:
@@ -107,7 +108,7 @@ def member_add(context: Context, phone: str, group_code: str, role: str, name: s
 @click.option("--group", "group_code", required=True, help="The group's code.")
 @full_numbers_option
 @pass_context
-def member_list(context: Context, group_code: str, full_numbers: bool) -> None:
+def member_list(context: Runtime, group_code: str, full_numbers: bool) -> None:
     """The group's own members with their roles (editors first)."""
     upgrade(context.database)
     try:
@@ -125,7 +126,7 @@ def member_list(context: Context, group_code: str, full_numbers: bool) -> None:
 @click.option("--group", "group_code", required=True, help="The group's code.")
 @by_option(doing="removes them")
 @pass_context
-def member_remove(context: Context, phone: str, group_code: str, by: str | None) -> None:
+def member_remove(context: Runtime, phone: str, group_code: str, by: str | None) -> None:
     """Take a member out of a group (they stay in the groups below it). The last editor of a
     group with no editor above it cannot be removed: make someone else editor first."""
     upgrade(context.database)
@@ -150,7 +151,7 @@ def member_remove(context: Context, phone: str, group_code: str, by: str | None)
 @click.option("--group", "group_code", required=True, help="The group's code.")
 @by_option(doing="changes it")
 @pass_context
-def member_role(context: Context, phone: str, role: str, group_code: str, by: str | None) -> None:
+def member_role(context: Runtime, phone: str, role: str, group_code: str, by: str | None) -> None:
     """Give a member of a group another ROLE there: member, coordinator or editor."""
     upgrade(context.database)
     try:
@@ -173,7 +174,7 @@ def member_role(context: Context, phone: str, role: str, group_code: str, by: st
 
 @group.command("list")
 @pass_context
-def group_list(context: Context) -> None:
+def group_list(context: Runtime) -> None:
     """Every group as a tree (sub-groups under their parent), with its time zone and members."""
     upgrade(context.database)
     now = context.clock.now()
@@ -203,7 +204,7 @@ def group_list(context: Context) -> None:
 @click.argument("code")
 @full_numbers_option
 @pass_context
-def group_show(context: Context, code: str, full_numbers: bool) -> None:
+def group_show(context: Runtime, code: str, full_numbers: bool) -> None:
     """One group: its parent and sub-groups, time zone, join code, and members with roles."""
     upgrade(context.database)
     now = context.clock.now()
@@ -285,7 +286,7 @@ def admin() -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_context
-def admin_create(context: Context, username: str, password_stdin: bool) -> None:
+def admin_create(context: Runtime, username: str, password_stdin: bool) -> None:
     """Create a dashboard login."""
     username = username.strip()
     if not username or len(username) > 64:
@@ -309,7 +310,7 @@ def admin_create(context: Context, username: str, password_stdin: bool) -> None:
 @click.option("--name", help="Your name, as WhatsApp would show it.")
 @click.option("--message", help="Send this one message, print the reply and exit.")
 @pass_context
-def chat(context: Context, sender: str, name: str | None, message: str | None) -> None:
+def chat(context: Runtime, sender: str, name: str | None, message: str | None) -> None:
     """Talk to the bot as PHONE, without WhatsApp."""
     try:
         phone = normalise_phone(sender)

@@ -9,17 +9,18 @@ import threading
 import click
 from werkzeug.serving import make_server
 
-from bot.cli.base import Context, main, pass_context
+from bot.cli.base import main, pass_context
 from bot.web.app import create_app
 from broadcasts.db.schema import upgrade
 from broadcasts.elections import faq
 from broadcasts.elections.stored import load_bundled
-from broadcasts.worker import WorkerServices, build_scheduler
+from broadcasts.runtime import Runtime
+from broadcasts.worker import build_scheduler
 
 log = logging.getLogger(__name__)
 
 
-def prepare(context: Context) -> None:
+def prepare(context: Runtime) -> None:
     """Migrations, then the bundled election calendars the database does not have yet."""
     upgrade(context.database)
     with context.database.transaction() as session:
@@ -34,7 +35,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @pass_context
-def db_upgrade(context: Context) -> None:
+def db_upgrade(context: Runtime) -> None:
     """Apply migrations and load the bundled election calendars."""
     prepare(context)
     click.echo("database is up to date")
@@ -44,10 +45,10 @@ def db_upgrade(context: Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @pass_context
-def run(context: Context, host: str, port: int) -> None:
+def run(context: Runtime, host: str, port: int) -> None:
     """Everything in one process: migrate, serve HTTP, run the scheduler and the dispatcher."""
     prepare(context)
-    worker_services = WorkerServices(context.settings, context.database, context.clock)
+    worker_services = Runtime(context.settings, context.database, context.clock)
     scheduler = build_scheduler(worker_services, blocking=False)
     app = create_app(context.settings, database=context.database, clock=context.clock)
     server = make_server(host, port, app, threaded=True)
@@ -96,9 +97,9 @@ def web(bind: str, workers: int) -> None:
 
 @main.command()
 @pass_context
-def worker(context: Context) -> None:
+def worker(context: Runtime) -> None:
     """The worker process: the scheduler and the dispatcher."""
     prepare(context)
-    worker_services = WorkerServices(context.settings, context.database, context.clock)
+    worker_services = Runtime(context.settings, context.database, context.clock)
     click.echo("worker started")
     build_scheduler(worker_services, blocking=True).start()

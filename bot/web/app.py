@@ -9,20 +9,20 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from bot.web import (
+    dashboard,
+    editorial_feed,
+    election_feed,
+    health,
+    status_callbacks,
+    twilio,
+)
 from broadcasts.clock import Clock, SystemClock
 from broadcasts.db.database import Database
+from broadcasts.runtime import Runtime
 from config.settings import TEMPLATES_DIR, Settings, load_settings
 
 log = logging.getLogger(__name__)
-
-
-class Services:
-    """What request handlers need, made once per process and kept on the app."""
-
-    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
-        self.settings = settings
-        self.database = database
-        self.clock = clock
 
 
 def create_app(
@@ -35,7 +35,7 @@ def create_app(
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "dashboard"))
     app.config["SECRET_KEY"] = settings.secret_key or "humasbot-development-only"
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    app.extensions["humasbot"] = Services(
+    app.extensions["humasbot"] = Runtime(
         settings, database or Database(settings.database_url), clock or SystemClock()
     )
 
@@ -43,21 +43,19 @@ def create_app(
     app.config["SESSION_COOKIE_SECURE"] = settings.public_base_url.startswith("https://")
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the login session
 
-    from bot.web import dashboard, health, status_callbacks
-    from bot.web import editorial_feed as calendar_ics
-    from bot.web import election_feed as calendar_feed
-    from bot.web import twilio as twilio_webhooks
-
     # Forms carry a CSRF token; Twilio's webhooks are signed instead and carry none.
     csrf = CSRFProtect(app)
-    csrf.exempt(twilio_webhooks.blueprint)
-    csrf.exempt(status_callbacks.blueprint)
-    app.register_blueprint(twilio_webhooks.blueprint)
-    app.register_blueprint(status_callbacks.blueprint)
-    app.register_blueprint(dashboard.blueprint)
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(calendar_feed.blueprint)
-    app.register_blueprint(calendar_ics.blueprint)
+    for signed_by_twilio in (twilio.blueprint, status_callbacks.blueprint):
+        csrf.exempt(signed_by_twilio)
+    for blueprint in (
+        twilio.blueprint,
+        status_callbacks.blueprint,
+        dashboard.blueprint,
+        health.blueprint,
+        election_feed.blueprint,
+        editorial_feed.blueprint,
+    ):
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
@@ -67,8 +65,3 @@ def create_app(
         return {"error": error.name, "detail": error.description}, code
 
     return app
-
-
-def services(app: Flask) -> Services:
-    found: Services = app.extensions["humasbot"]
-    return found

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.web.app import services
+from bot.web.runtime import runtime
 from broadcasts.db.models import AdminUser, Broadcast, BroadcastState, Campaign, Group, Membership
 from broadcasts.delivery import outbox
 from broadcasts.editorial import workflow as editorial
@@ -87,13 +86,13 @@ def login() -> ResponseReturnValue:
 
 @blueprint.post("/login")
 def login_post() -> ResponseReturnValue:
-    settings = services(current_app).settings
+    settings = runtime().settings
     if not settings.secret_key:
         # Without it sessions are signed with a key anyone can read in the source.
         return render_template("login.html", problem="no_secret_key", next=""), 503
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:1024]
-    with services(current_app).database.transaction() as db:
+    with runtime().database.transaction() as db:
         stored = db.scalar(select(AdminUser.password_hash).where(AdminUser.username == username))
     if not check_password_hash(stored or _no_such_admin(), password) or stored is None:
         return render_template("login.html", problem="bad_login", next=""), 401
@@ -111,7 +110,7 @@ def logout() -> ResponseReturnValue:
 @blueprint.get("/")
 @admin_required
 def overview() -> ResponseReturnValue:
-    with services(current_app).database.transaction() as db:
+    with runtime().database.transaction() as db:
         members = func.count(Membership.id)
         groups = db.execute(
             select(Group, members)
@@ -132,7 +131,7 @@ def overview() -> ResponseReturnValue:
 @blueprint.get("/broadcasts/<int:broadcast_id>")
 @admin_required
 def broadcast(broadcast_id: int) -> ResponseReturnValue:
-    with services(current_app).database.transaction() as db:
+    with runtime().database.transaction() as db:
         found = db.get(Broadcast, broadcast_id)
         if found is None:
             abort(404, f"no broadcast #{broadcast_id}")
@@ -145,11 +144,11 @@ def broadcast(broadcast_id: int) -> ResponseReturnValue:
 @blueprint.post("/broadcasts/<int:broadcast_id>/cancel")
 @admin_required
 def cancel_broadcast(broadcast_id: int) -> ResponseReturnValue:
-    app_services = services(current_app)
+    app_runtime = runtime()
     try:
-        with app_services.database.transaction() as db:
+        with app_runtime.database.transaction() as db:
             editorial.cancel(
-                db, broadcast_id, actor=_actor(), member=None, now=app_services.clock.now()
+                db, broadcast_id, actor=_actor(), member=None, now=app_runtime.clock.now()
             )
     except EditorialError as error:
         if error.key == "unknown_broadcast":
@@ -163,7 +162,7 @@ def cancel_broadcast(broadcast_id: int) -> ResponseReturnValue:
 @blueprint.get("/campaigns")
 @admin_required
 def campaign_list() -> ResponseReturnValue:
-    with services(current_app).database.transaction() as db:
+    with runtime().database.transaction() as db:
         found = db.scalars(select(Campaign).order_by(Campaign.name)).all()
         return render_template("campaigns.html", campaigns=found, admin=session["admin"])
 
@@ -174,10 +173,10 @@ def campaign_action(name: str, action: str) -> ResponseReturnValue:
     change = _CAMPAIGN_ACTIONS.get(action)
     if change is None:
         abort(404, f"no action {action!r}")
-    app_services = services(current_app)
+    app_runtime = runtime()
     try:
-        with app_services.database.transaction() as db:
-            change(db, name, actor=_actor(), now=app_services.clock.now())
+        with app_runtime.database.transaction() as db:
+            change(db, name, actor=_actor(), now=app_runtime.clock.now())
     except CalendarError as error:
         if error.key == "unknown_campaign":
             abort(404, f"no campaign {name!r}")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.web.app import services
+from bot.web.runtime import runtime
 from broadcasts.db.models import CalendarEntry, CalendarOccurrence, Group
 from broadcasts.editorial_calendar import agenda
 from broadcasts.editorial_calendar.context import CalendarContext
@@ -58,14 +58,14 @@ def token_allows(settings: Settings, group_code: str, token: str) -> bool:
 @blueprint.get("/calendar/<code>.ics")
 def group_calendar(code: str) -> Response:
     language = request.args.get("lang", "").strip().lower()
-    app_services = services(current_app)
-    language = language if language in SUPPORTED_LANGUAGES else app_services.settings.bot_language
-    now = app_services.clock.now()
-    with app_services.database.transaction() as session:
+    app_runtime = runtime()
+    language = language if language in SUPPORTED_LANGUAGES else app_runtime.settings.bot_language
+    now = app_runtime.clock.now()
+    with app_runtime.database.transaction() as session:
         group = session.scalar(select(Group).where(Group.code == code.strip().upper()[:32]))
         if group is None:
             abort(404, description=f"there is no group {code}")
-        if not token_allows(app_services.settings, group.code, request.args.get("token", "")):
+        if not token_allows(app_runtime.settings, group.code, request.args.get("token", "")):
             abort(
                 403,
                 description=(

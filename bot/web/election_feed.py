@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from icalendar import Calendar, Event
 
-from bot.web.app import services
+from bot.web.runtime import runtime
 from broadcasts.elections import stored as calendars
 from broadcasts.elections.calendar import Stage
 from broadcasts.elections.stored import Snapshot
@@ -29,10 +29,10 @@ def elections_ics() -> Response:
     language = request.args.get("lang", "id").strip().lower()
     if language not in SUPPORTED_LANGUAGES:
         abort(400, description=f"lang must be one of {', '.join(SUPPORTED_LANGUAGES)}")
-    app_services = services(current_app)
-    with app_services.database.transaction() as session:
+    app_runtime = runtime()
+    with app_runtime.database.transaction() as session:
         found = calendars.snapshot(session)
-    stamp = found.loaded_at or app_services.clock.now()
+    stamp = found.loaded_at or app_runtime.clock.now()
     response = Response(feed(found, language, stamp), content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="elections.ics"'
     if found.loaded_at is not None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from prometheus_client import Counter
 
-from bot.web.app import services
-from bot.web.twilio import signed
+from bot.web.runtime import runtime, signed
 from broadcasts.delivery import outbox
 
 log = logging.getLogger(__name__)
@@ -41,11 +40,11 @@ def status() -> Response:
     if delivery_id is None or not sid or not message_status:
         STATUS_CALLBACKS.labels(outcome="malformed").inc()
         abort(400, "a delivery id, MessageSid and MessageStatus are required")
-    app_services = services(current_app)
+    app_runtime = runtime()
     error_code = _int(request.form.get("ErrorCode"))
-    with app_services.database.transaction() as session:
+    with app_runtime.database.transaction() as session:
         outcome = outbox.apply_status(
-            session, delivery_id, sid[:64], message_status, error_code, app_services.clock.now()
+            session, delivery_id, sid[:64], message_status, error_code, app_runtime.clock.now()
         )
     STATUS_CALLBACKS.labels(outcome=outcome).inc()
     if outcome != "applied":

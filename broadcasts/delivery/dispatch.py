@@ -64,21 +64,11 @@ from broadcasts.delivery.window import approved_templates as approved_templates
 from broadcasts.delivery.window import in_window as in_window
 from broadcasts.delivery.window import template_key as template_key
 from broadcasts.delivery.window import waiting_reason
-from broadcasts.worker import WorkerServices, periodic
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-class _ExpectedOverlap(logging.Filter):
-    """The dispatch job works in slices longer than its 1-s interval, so the scheduler skips
-    ticks while it runs: expected, and not worth a warning every second."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum number of running instances reached" not in record.getMessage()
-
-
-logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
 
 # This process's name on the leases it takes (host, pid, and a nonce against pid reuse).
 PROCESS_OWNER = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -678,7 +668,7 @@ _dispatchers: dict[int, Dispatcher] = {}
 _dispatchers_lock = threading.Lock()
 
 
-def dispatcher_for(services: WorkerServices) -> Dispatcher:
+def dispatcher_for(services: Runtime) -> Dispatcher:
     """The process's dispatcher for these services (made on first use)."""
     with _dispatchers_lock:
         found = _dispatchers.get(id(services))
@@ -702,7 +692,7 @@ def dispatcher_for(services: WorkerServices) -> Dispatcher:
 _complained: set[tuple[int, str]] = set()
 
 
-def configured_dispatcher(services: WorkerServices) -> Dispatcher | None:
+def configured_dispatcher(services: Runtime) -> Dispatcher | None:
     """The dispatcher, or None (said once, not every second) when the settings forbid one."""
     try:
         return dispatcher_for(services)
@@ -713,8 +703,7 @@ def configured_dispatcher(services: WorkerServices) -> Dispatcher | None:
         return None
 
 
-@periodic("dispatch", 1)
-def dispatch_job(services: WorkerServices) -> None:
+def dispatch_job(services: Runtime) -> None:
     dispatcher = configured_dispatcher(services)
     if dispatcher is not None:
         dispatcher.drain()

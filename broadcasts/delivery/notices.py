@@ -32,7 +32,7 @@ from broadcasts.delivery.window import (
     window_start,
 )
 from broadcasts.phrasebook import language_or_default, render
-from broadcasts.worker import WorkerServices, periodic
+from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +209,7 @@ def release_waiting(session: Session, now: datetime, default_language: str = "id
     )
 
 
-@periodic("release_waiting_notices", RELEASE_SECONDS)
-def release_job(services: WorkerServices) -> None:
+def release_job(services: Runtime) -> None:
     with services.database.transaction() as session:
         released = release_waiting(session, services.clock.now(), services.settings.bot_language)
     if released:

@@ -27,7 +27,7 @@ from broadcasts.db.models import (
 )
 from broadcasts.editorial import audit
 from broadcasts.people.group_tree import subtree
-from broadcasts.worker import WorkerServices, periodic
+from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +199,7 @@ def plan_due(session: Session, now: datetime) -> list[int]:
     return planned
 
 
-@periodic("plan_due_broadcasts", 2)
-def plan_due_job(services: WorkerServices) -> None:
+def plan_due_job(services: Runtime) -> None:
     with services.database.transaction() as session:
         planned = plan_due(session, services.clock.now())
     if planned:

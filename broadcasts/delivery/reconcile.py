@@ -37,7 +37,7 @@ from broadcasts.delivery.dispatch import (
 from broadcasts.delivery.outbox import MAX_ATTEMPTS, mark_done, record_sent
 from broadcasts.delivery.transports.base import SentMessage, Transport
 from broadcasts.delivery.window import approved_templates, template_key
-from broadcasts.worker import WorkerServices, periodic
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -287,8 +287,7 @@ def dead_owners(session: Session, now: datetime) -> list[str]:
     return [owner for owner in owners if owner and owner_is_dead(owner)]
 
 
-@periodic("reconcile", 2)
-def reconcile_job(services: WorkerServices) -> None:
+def reconcile_job(services: Runtime) -> None:
     dispatcher = configured_dispatcher(services)
     if dispatcher is None:
         return

@@ -47,7 +47,7 @@ from broadcasts.editorial_calendar.timeline import EntryView, Slot
 from broadcasts.elections.stored import all_elections
 from broadcasts.people.group_tree import ancestry
 from broadcasts.phrasebook import date_time
-from broadcasts.worker import WorkerServices, periodic
+from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -390,8 +390,7 @@ def tick(database: Database, now: datetime, grace: timedelta) -> ScanResult:
     return result
 
 
-@periodic("calendar_scan", 15)
-def calendar_scan_job(services: WorkerServices) -> None:
+def calendar_scan_job(services: Runtime) -> None:
     grace = timedelta(hours=services.settings.calendar_misfire_grace_hours)
     result = tick(services.database, services.clock.now(), grace)
     if result.proposed or result.missed:
@@ -408,8 +407,7 @@ def calendar_scan_job(services: WorkerServices) -> None:
         )
 
 
-@periodic("calendar_reminders", 60)
-def calendar_reminders_job(services: WorkerServices) -> None:
+def calendar_reminders_job(services: Runtime) -> None:
     """Editors hear of an unapproved calendar post a day and an hour before its time."""
     with services.database.transaction() as session:
         planned = approval.remind_editors(

@@ -13,7 +13,6 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import (
@@ -29,6 +28,7 @@ from broadcasts.db.models import (
 )
 from broadcasts.editorial import workflow as editorial
 from broadcasts.people import membership
+from broadcasts.runtime import Runtime
 from config.settings import PROJECT_ROOT, Settings
 
 Invoke = Callable[..., Result]
@@ -44,8 +44,9 @@ def cli(settings: Settings, database: Database, clock: FixedClock) -> Invoke:
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        context = Context()  # the command line's own, given this test's settings and clock
-        context.__dict__.update(settings=settings, database=database, clock=clock)
+        context = Runtime(
+            settings, database, clock
+        )  # the command line's own, given this test's settings and clock
         return runner.invoke(main, list(args), obj=context, catch_exceptions=False)
 
     return invoke

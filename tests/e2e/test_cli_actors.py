@@ -13,13 +13,13 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import AdminUser, Base, Broadcast, BroadcastState, Role
 from broadcasts.editorial.audit import events_for
 from broadcasts.people import membership
 from broadcasts.people.actors import OPERATOR_KEY, ActorError, resolve_by
+from broadcasts.runtime import Runtime
 from config.settings import PROJECT_ROOT, Settings
 
 Invoke = Callable[..., Result]
@@ -44,8 +44,9 @@ def cli(settings: Settings, database: Database, clock: FixedClock) -> Invoke:
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        context = Context()  # the command line's own, given this test's settings and clock
-        context.__dict__.update(settings=settings, database=database, clock=clock)
+        context = Runtime(
+            settings, database, clock
+        )  # the command line's own, given this test's settings and clock
         return runner.invoke(main, list(args), obj=context, catch_exceptions=False)
 
     return invoke

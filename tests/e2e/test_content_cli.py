@@ -10,12 +10,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import AdminUser, Broadcast, BroadcastState, OutboundMessage, Role
 from broadcasts.editorial.audit import events_for
 from broadcasts.people import membership
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 
 Invoke = Callable[..., Result]
@@ -39,9 +39,8 @@ def humasbot(settings: Settings, database: Database, clock: FixedClock) -> CliRu
 def run(
     runner: CliRunner, settings: Settings, database: Database, clock: FixedClock, *args: str
 ) -> Result:
-    # The command line's own Context, given this test's settings, database and clock.
-    context = Context()
-    context.__dict__.update(settings=settings, database=database, clock=clock)
+    # The command line's own Runtime, given this test's settings, database and clock.
+    context = Runtime(settings, database, clock)
     return runner.invoke(main, list(args), obj=context, catch_exceptions=False)
 
 

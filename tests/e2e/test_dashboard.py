@@ -13,11 +13,11 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from bot.cli import main
-from bot.cli.base import Context
 from bot.web.app import create_app
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import AuditEvent, Broadcast, Campaign
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.signing import SignedClient
 
@@ -29,8 +29,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def cli(
     settings: Settings, database: Database, clock: FixedClock, *args: str, stdin: str = ""
 ) -> Result:
-    context = Context()
-    context.__dict__.update(settings=settings, database=database, clock=clock)
+    context = Runtime(settings, database, clock)
     result = CliRunner().invoke(main, list(args), obj=context, input=stdin)
     assert result.exit_code == 0, result.output
     return result

@@ -18,7 +18,6 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.cli import main
-from bot.cli.base import Context
 from bot.web.app import create_app
 from broadcasts.clock import SystemClock
 from broadcasts.db.database import Database
@@ -27,7 +26,7 @@ from broadcasts.delivery import planning
 from broadcasts.delivery.dispatch import Dispatcher
 from broadcasts.delivery.reconcile import Reconciler
 from broadcasts.people import membership
-from broadcasts.worker import WorkerServices
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.delivery_fixtures import deliveries, seed_broadcast, states
 from tests.fake_twilio import FakeTwilio
@@ -166,8 +165,7 @@ def test_an_unknown_outcome_without_callbacks_is_found_by_listing_messages(
 
 def cli(settings: Settings, database: Database, *args: str) -> tuple[int, str]:
     """The CLI as an operator runs it, on the test's settings and database."""
-    context = Context()
-    context.__dict__.update(settings=settings, database=database, clock=SystemClock())
+    context = Runtime(settings, database, SystemClock())
     result = CliRunner().invoke(main, list(args), obj=context)
     return result.exit_code, result.output
 
@@ -287,7 +285,7 @@ def test_journey_a_broadcast_proposed_and_approved_by_chat_reaches_each_member_o
     assert re.search(r"#(\d+)", proposed), proposed
     number = int(re.findall(r"#(\d+)", proposed)[0])
     say(base, editor, f"SETUJUI {number}", token)
-    services = WorkerServices(delivery.settings, database, SystemClock())
+    services = Runtime(delivery.settings, database, SystemClock())
     planning.plan_due_job(services)
     delivery.drain()
     fake.wait_for_callbacks()

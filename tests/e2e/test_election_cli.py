@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import Election as ElectionRow
 from broadcasts.elections.stored import RECHECK_SECONDS, load_bundled
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.signing import SignedClient
 
@@ -67,8 +67,7 @@ def run(
     runner: CliRunner, settings: Settings, database: Database, clock: FixedClock, *args: str
 ) -> Result:
     """The CLI as an operator runs it, on the test's database and clock."""
-    context = Context()
-    context.__dict__.update(settings=settings, database=database, clock=clock)
+    context = Runtime(settings, database, clock)
     return runner.invoke(main, list(args), obj=context)
 
 

@@ -18,12 +18,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import FaqEntryRow
 from broadcasts.elections import documents as stored_documents
 from broadcasts.elections import faq
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 
 FAQ = """\
@@ -80,8 +80,7 @@ def run(
     runner: CliRunner, settings: Settings, database: Database, clock: FixedClock, *args: str
 ) -> Result:
     """The CLI as an operator runs it, on the test's database and clock."""
-    context = Context()
-    context.__dict__.update(settings=settings, database=database, clock=clock)
+    context = Runtime(settings, database, clock)
     return runner.invoke(main, list(args), obj=context)
 
 

@@ -17,7 +17,7 @@ from broadcasts.db.models import DeliveryState, Member, OutboundMessage, Role
 from broadcasts.delivery import notices
 from broadcasts.delivery.dispatch import Dispatcher
 from broadcasts.people import membership
-from broadcasts.worker import WorkerServices
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.delivery_fixtures import add_template
 from tests.fake_twilio import FakeTwilio
@@ -53,24 +53,24 @@ def fake(settings: Settings) -> Iterator[FakeTwilio]:
 @pytest.fixture
 def worker(
     settings: Settings, fake: FakeTwilio, database: Database, clock: FixedClock
-) -> Iterator[WorkerServices]:
+) -> Iterator[Runtime]:
     """The worker's services on the webhook's database and clock, sending to the fake."""
     configured = settings.replace(
         twilio_account_sid=fake.account_sid,
         twilio_whatsapp_from="whatsapp:+14155238886",
         twilio_api_base_url=fake.url,
     )
-    yield WorkerServices(configured, database, clock)
+    yield Runtime(configured, database, clock)
 
 
 @pytest.fixture
-def dispatcher(worker: WorkerServices) -> Iterator[Dispatcher]:
+def dispatcher(worker: Runtime) -> Iterator[Dispatcher]:
     running = Dispatcher(worker.settings, worker.database, worker.clock, owner="e2e-notices")
     yield running
     running.close()
 
 
-def run_worker(worker: WorkerServices, dispatcher: Dispatcher) -> int:
+def run_worker(worker: Runtime, dispatcher: Dispatcher) -> int:
     """One round of the worker's jobs that concern notices; returns the requests made."""
     notices.release_job(worker)
     return dispatcher.drain()
@@ -116,7 +116,7 @@ def test_an_editor_silent_for_three_days_gets_the_review_request_once_they_write
     database: Database,
     clock: FixedClock,
     groups: None,
-    worker: WorkerServices,
+    worker: Runtime,
     dispatcher: Dispatcher,
 ) -> None:
     twilio.say(EDITOR, "ANTRIAN")
@@ -151,7 +151,7 @@ def test_with_a_notice_template_mapped_the_silent_editors_are_told_at_once_throu
     fake: FakeTwilio,
     database: Database,
     groups: None,
-    worker: WorkerServices,
+    worker: Runtime,
     dispatcher: Dispatcher,
 ) -> None:
     fake.add_template("HX" + "7" * 32, "Pemberitahuan Humasbot: {{1}}", language="id")
@@ -175,7 +175,7 @@ def test_the_lapor_reply_counts_what_was_planned(
     database: Database,
     clock: FixedClock,
     groups: None,
-    worker: WorkerServices,
+    worker: Runtime,
     dispatcher: Dispatcher,
 ) -> None:
     twilio.say(COORDINATOR, "MENU")  # only the coordinator has written to the bot

@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.cli.base import Context
 from broadcasts import worker
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
@@ -42,7 +41,7 @@ from broadcasts.db.models import (
 )
 from broadcasts.delivery import dispatch, outbox
 from broadcasts.people import membership
-from broadcasts.worker import WorkerServices
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.fake_twilio import FakeMessage, FakeTwilio
 from tests.signing import SignedClient
@@ -150,8 +149,7 @@ def cli(worker_settings: Settings, database: Database, clock: FixedClock) -> Inv
     runner = CliRunner()
 
     def invoke(*args: str) -> str:
-        context = Context()
-        context.__dict__.update(settings=worker_settings, database=database, clock=clock)
+        context = Runtime(worker_settings, database, clock)
         result = runner.invoke(main, list(args), obj=context, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         return result.output
@@ -193,7 +191,7 @@ class Worker:
     """The worker's registered jobs, run by hand on the test's clock; `received` is everything
     the fake Twilio got, each with the (simulated) time of the run that sent it."""
 
-    services: WorkerServices
+    services: Runtime
     fake: FakeTwilio
     clock: FixedClock
     received: list[Received] = field(default_factory=list)
@@ -234,7 +232,7 @@ class Worker:
 def run(
     worker_settings: Settings, database: Database, clock: FixedClock, fake: FakeTwilio
 ) -> Iterator[Worker]:
-    services = WorkerServices(worker_settings, database, clock)
+    services = Runtime(worker_settings, database, clock)
     yield Worker(services, fake, clock)
     # The dispatch job keeps one dispatcher per services object, for the process's life: close
     # ours, so a later test's services (perhaps at the same id) never reuse it.

@@ -29,7 +29,7 @@ from broadcasts.delivery.reconcile import Reconciler, reconcile_job
 from broadcasts.delivery.transports.base import Outgoing
 from broadcasts.delivery.transports.console import outbox_path
 from broadcasts.delivery.transports.twilio import TwilioTransport
-from broadcasts.worker import WorkerServices
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.delivery_fixtures import (
     add_template,
@@ -438,7 +438,7 @@ def test_twilio_without_a_sender_attempts_nothing_and_says_so_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broadcast_id = seed_broadcast(database, clock.now(), 2)
-    services = WorkerServices(delivery_settings.replace(twilio_whatsapp_from=None), database, clock)
+    services = Runtime(delivery_settings.replace(twilio_whatsapp_from=None), database, clock)
     for _ in range(3):
         dispatch_job(services)
         reconcile_job(services)

@@ -19,7 +19,7 @@ from broadcasts.delivery.dispatch import Dispatcher
 from broadcasts.delivery.notices import NoticeOutcome
 from broadcasts.delivery.transports.console import ConsoleTransport
 from broadcasts.people import membership
-from broadcasts.worker import WorkerServices
+from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.delivery_fixtures import add_template, seed_broadcast
 
@@ -56,7 +56,7 @@ def notice(database: Database, key: str) -> OutboundMessage:
 
 def release(settings: Settings, database: Database, clock: FixedClock) -> None:
     """The worker's job, as the scheduler runs it."""
-    notices.release_job(WorkerServices(settings, database, clock))
+    notices.release_job(Runtime(settings, database, clock))
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from broadcasts.delivery import planning
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.audit import events_for
 from broadcasts.people import membership
-from broadcasts.worker import JOBS, WorkerServices
+from broadcasts.runtime import Runtime
+from broadcasts.worker import JOBS
 from config.settings import Settings
 
 EDITOR_KALBAR = "+6281300000001"
@@ -289,7 +290,7 @@ def test_the_worker_job_plans_what_is_due(
     build_tree(database, clock)
     broadcast_id = approved_broadcast(database, clock, at=timedelta(seconds=10))
     job = next(j for j in JOBS if j.id == "plan_due_broadcasts")
-    services = WorkerServices(settings, database, clock)
+    services = Runtime(settings, database, clock)
     job.run(services)
     assert planned_addresses(database, broadcast_id) == []
     clock.advance(timedelta(seconds=10))

@@ -8,10 +8,11 @@ import sys
 PROBE = """
 from broadcasts.clock import SystemClock
 from broadcasts.db.database import Database
-from broadcasts.worker import WorkerServices, build_scheduler
+from broadcasts.runtime import Runtime
+from broadcasts.worker import build_scheduler
 from config.settings import Settings
 
-services = WorkerServices(Settings(), Database("sqlite://"), SystemClock())
+services = Runtime(Settings(), Database("sqlite://"), SystemClock())
 scheduler = build_scheduler(services, blocking=False)
 print(" ".join(sorted(job.id for job in scheduler.get_jobs())))
 """

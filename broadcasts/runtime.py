@@ -1,0 +1,46 @@
+"""The runtime: settings, the database and the clock — what the web app, the worker and the CLI
+each make once and hand to the domain.
+
+Each part is made on first use, so `humasbot --help` works even with broken settings; parts
+passed in (tests, the web app's factory) are used as they are.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from broadcasts.clock import Clock, SystemClock
+from broadcasts.db.database import Database
+from config.settings import Settings, load_settings
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        database: Database | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        # Set only what was given: the cached properties below make the rest on first use.
+        for name, given in (("settings", settings), ("database", database), ("clock", clock)):
+            if given is not None:
+                self.__dict__[name] = given
+        self._own_database: Database | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def database(self) -> Database:
+        self._own_database = Database(self.settings.database_url)
+        return self._own_database
+
+    @cached_property
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    def close(self) -> None:
+        """Returns the pool's connections of a database this runtime made itself."""
+        if self._own_database is not None:
+            self._own_database.dispose()
