@@ -28,16 +28,12 @@ import sys
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
-from rich.progress import Progress as RichProgress
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from broadcasts.clock import Clock
@@ -51,6 +47,8 @@ from broadcasts.db.models import (
     WhatsAppTemplate,
 )
 from broadcasts.delivery import framing, outbox, quota
+from broadcasts.delivery.progress import Progress, TerminalProgress
+from broadcasts.delivery.rate_limit import RateLimiter
 from broadcasts.delivery.transports import transport_for
 from broadcasts.delivery.transports.base import (
     Failure,
@@ -85,121 +83,6 @@ FLUSH_ROWS = 200
 # How often claimed rows still waiting to start are checked against cancels and opt-outs.
 STOP_CHECK_SECONDS = 0.1
 PROGRESS_SECONDS = 0.5
-# PostgreSQL advisory lock that serialises the daily-tier check between workers.
-QUOTA_LOCK = 4_862_021
-
-
-class RateLimiter:
-    """At most `rate` grants in any one-second window, paced evenly, on a schedule of slots.
-
-    Each grant gets a slot: the next one on an even schedule (span/rate apart, span = 1 s +
-    margin), never earlier than `span` after the slot `rate` grants before it, and never more
-    than `late` (margin / 2) in the past; a thread may take its grant from its slot time until
-    `late` after it, and a slot that is older is moved up to now.
-
-    Proof of the cap: slot(k + rate) >= slot(k) + span, grant(k) <= slot(k) + late and
-    grant(k + rate) >= slot(k + rate), so grant(k + rate) - grant(k) >= span - late =
-    1 s + margin / 2 > 1 s: no one-second window holds rate + 1 grants. What is left of the
-    margin absorbs the jitter between a grant and its request reaching Twilio.
-
-    Why slots: a thread that wakes a little late (the OS, the GIL) takes a slot it was owed,
-    so lateness up to `late` costs no throughput, where a log of actual grant times would
-    carry every late wake into each following window. `slow_down` halves the rate for a
-    while and `pause` stops grants; neither can raise it above `rate`.
-    """
-
-    def __init__(
-        self,
-        rate: int,
-        *,
-        window: float = 1.0,
-        margin: float = 0.03,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate < 1:
-            raise ValueError("rate must be at least 1")
-        self.rate = rate
-        self.span = window + margin
-        self.late = margin / 2
-        self._gap = self.span / rate
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._slots: deque[float] = deque(maxlen=rate)
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._slow_until = 0.0
-        self._lock = threading.Lock()
-        self._turnstile = threading.Lock()
-
-    def current_rate(self, now: float | None = None) -> int:
-        now = self._monotonic() if now is None else now
-        return max(1, self.rate // 2) if now < self._slow_until else self.rate
-
-    def _slot(self, now: float) -> float:
-        """The slot the next grant would take."""
-        slot = max(self._next_slot, now - self.late, self._paused_until)
-        limit = self.current_rate(now)
-        if len(self._slots) >= limit:
-            slot = max(slot, self._slots[len(self._slots) - limit] + self.span)
-        return slot
-
-    def acquire(self) -> float:
-        """Blocks until a start is allowed; returns the (monotonic) time granted.
-
-        Callers queue on a turnstile, so one waits for the next slot while the rest wait
-        their turn, rather than all waking at once to race for it.
-        """
-        with self._turnstile:
-            while True:
-                with self._lock:
-                    now = self._monotonic()
-                    slot = self._slot(now)
-                    if slot <= now:
-                        self._slots.append(slot)
-                        self._next_slot = slot + self._gap
-                        return now
-                self._sleep(slot - now)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._monotonic() + seconds)
-
-    def slow_down(self, seconds: float = 60.0) -> None:
-        with self._lock:
-            self._slow_until = max(self._slow_until, self._monotonic() + seconds)
-
-
-class Progress(Protocol):
-    def show(self, broadcast_id: int, counts: dict[str, int]) -> None: ...
-
-
-class TerminalProgress:
-    """A rich progress bar per broadcast, for `humasbot worker`/`run` on a terminal."""
-
-    def __init__(self) -> None:
-        self._bar = RichProgress(
-            TextColumn("broadcast #{task.fields[broadcast]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeRemainingColumn(),
-        )
-        self._tasks: dict[int, TaskID] = {}
-        self._started = False
-
-    def show(self, broadcast_id: int, counts: dict[str, int]) -> None:
-        total = sum(counts.values())
-        finished = total - sum(counts.get(state, 0) for state in outbox.UNFINISHED)
-        detail = " ".join(f"{state} {n}" for state, n in sorted(counts.items()) if n)
-        if not self._started:
-            self._bar.start()
-            self._started = True
-        task = self._tasks.get(broadcast_id)
-        if task is None:
-            task = self._bar.add_task("", total=total, broadcast=broadcast_id, detail=detail)
-            self._tasks[broadcast_id] = task
-        self._bar.update(task, total=total, completed=finished, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -318,7 +201,7 @@ class Dispatcher:
                 )
             }
             templates = approved_templates(session)
-            tier = _Tier(session, self.settings.whatsapp_daily_limit, now, self.database)
+            tier = quota.DailyTier(session, self.settings.whatsapp_daily_limit, now, self.database)
             claimed = []
             skipped: set[int] = set()
             for row in rows:
@@ -605,44 +488,6 @@ class Dispatcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-class _Tier:
-    """Today's room in Meta's tier, counted once per claim (under a lock on PostgreSQL)."""
-
-    def __init__(self, session: Session, limit: int, now: datetime, database: Database) -> None:
-        self._session = session
-        self._limit = limit
-        self._now = now
-        self._database = database
-        self._left: int | None = None
-        self.held = 0
-
-    def take(self) -> bool:
-        if self._left is None:
-            if self._database.is_postgresql:
-                # Two workers must not both spend the last places: one checks at a time.
-                self._session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUOTA_LOCK}
-                )
-            self._left = quota.remaining_today(self._session, self._limit, self._now)
-        if self._left <= 0:
-            self.held += 1
-            return False
-        self._left -= 1
-        return True
-
-    def frees_at(self) -> datetime:
-        """When the oldest template send of the last 24 hours leaves the window."""
-        oldest = self._session.scalar(
-            select(func.min(OutboundMessage.attempted_at)).where(
-                OutboundMessage.mode == "template",
-                OutboundMessage.attempted_at >= self._now - quota.WINDOW,
-            )
-        )
-        if oldest is None:
-            return self._now + timedelta(minutes=15)
-        return max(oldest + quota.WINDOW, self._now + timedelta(minutes=1))
 
 
 # --- the worker's job ------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcasts.db.models import DeliveryState
-from broadcasts.delivery.dispatch import PROCESS_OWNER, RateLimiter, template_text
+from broadcasts.delivery.dispatch import PROCESS_OWNER, template_text
 from broadcasts.delivery.outbox import moves_forward
+from broadcasts.delivery.rate_limit import RateLimiter
 from broadcasts.delivery.reconcile import owner_is_dead
 from broadcasts.delivery.transports.base import Failure, classify
 from tests.fake_twilio import busiest_second
