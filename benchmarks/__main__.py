@@ -17,6 +17,10 @@ BENCHMARKS = {
     "kill_storm": "10 SIGKILLs during a 5,000-member broadcast: 0 lost, 0 doubled (issue 3)",
     "calendar": "30 days of occurrences and the due-entry scan, 10,000 entries (issue 4)",
     "questions": "the question reader's cost per question over the corpus (issue 8)",
+    "amplification": "REKAP of a broadcast to 500 offices, 50,000 members: < 200 ms (issue 14)",
+    "timeline": "draw a timeline picture < 300 ms; serve a drawn one < 5 ms median (issue 13)",
+    "hoaxes": "CEK over 10,000 clarifications < 50 ms median; 10,000 reports into claims < 5 s;"
+    " a burst of 1,000 reports: at most one notice a minute per coordinator (issue 11)",
 }
 
 

@@ -12,7 +12,9 @@ its own quiet hours; a blackout over the quiet period for tagged content), then 
   the guards applied (what `humasbot calendar list --days 30` computes) — must be under 1 s;
 - the worker's due-entry scan, one transaction per tick as the worker runs it, ticking every
   `--tick` seconds of clock across `--hours` hours (proposing the broadcasts that come due) —
-  the median tick must be under 50 ms.
+  a tick must take under 50 ms. The headline is the slowest tick, the 09:00 burst when a third
+  of the entries come due at once, not the median: most ticks find nothing due, and their
+  median says nothing about the minute that matters.
 
 Default database: a fresh SQLite file in a temporary directory.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -200,8 +203,9 @@ def seed(database: Database, entries: int, groups: int) -> float:
     return time.perf_counter() - started
 
 
-def measure_agenda(database: Database, runs: int = 5) -> tuple[float, float, int]:
-    """Median wall and CPU seconds of computing the next 30 days, and how many sends."""
+def measure_agenda(database: Database, runs: int = 5) -> tuple[list[float], float, int]:
+    """Wall seconds of each run of computing the next 30 days, the median CPU seconds, and
+    how many sends."""
     walls: list[float] = []
     cpus: list[float] = []
     count = 0
@@ -211,24 +215,28 @@ def measure_agenda(database: Database, runs: int = 5) -> tuple[float, float, int
             count = len(agenda.coming(session, START, days=30))
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), count
+    return walls, statistics.median(cpus), count
 
 
-def measure_scan(database: Database, hours: float, tick: float) -> tuple[list[float], int]:
-    durations: list[float] = []
+def measure_scan(
+    database: Database, hours: float, tick: float
+) -> tuple[list[tuple[datetime, float, int]], int]:
+    """Each tick's (clock time, seconds, broadcasts proposed), and how many were proposed."""
+    ticks: list[tuple[datetime, float, int]] = []
     now = START
     end = START + timedelta(hours=hours)
     while now < end:
         started = time.perf_counter()
-        scan.tick(database, now, GRACE)  # what the worker's job runs
-        durations.append(time.perf_counter() - started)
+        result = scan.tick(database, now, GRACE)  # what the worker's job runs
+        ticks.append((now, time.perf_counter() - started, len(result.proposed)))
         now += timedelta(seconds=tick)
     with database.transaction() as session:
         proposed = session.scalar(select(func.count(Broadcast.id))) or 0
-    return durations, proposed
+    return ticks, proposed
 
 
-def main() -> None:
+def main() -> int:
+    """0 when both targets were met (the agenda in every run, the scan in every tick)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", help="a database URL (default: a fresh SQLite file)")
     parser.add_argument("--entries", type=int, default=10_000)
@@ -247,29 +255,40 @@ def main() -> None:
             count = session.scalar(select(func.count(CalendarTarget.id))) or 0
         print(f"seeded; every target's next due time computed ({count} targets): {recompute:.2f} s")
 
-        median_agenda, median_cpu, sends = measure_agenda(database)
-        verdict = "ok" if median_agenda < 1.0 else "TOO SLOW"
+        walls, median_cpu, sends = measure_agenda(database)
+        verdict = "met" if max(walls) < 1.0 else "MISSED"
         print(
             f"next 30 days of occurrences ({sends} sends, all groups): median "
-            f"{median_agenda * 1000:.0f} ms over 5 runs (limit 1000 ms) {verdict}; "
-            f"CPU {median_cpu * 1000:.0f} ms"
+            f"{statistics.median(walls) * 1000:.0f} ms, slowest {max(walls) * 1000:.0f} ms of 5 "
+            f"runs ({', '.join(f'{w * 1000:.0f}' for w in walls)}) -> target 1000 ms in every "
+            f"run {verdict}; CPU median {median_cpu * 1000:.0f} ms"
         )
 
         ticks, proposed = measure_scan(database, arguments.hours, arguments.tick)
-        median_tick = statistics.median(ticks)
-        p95 = statistics.quantiles(ticks, n=20)[-1] if len(ticks) >= 20 else max(ticks)
-        verdict = "ok" if median_tick < 0.05 else "TOO SLOW"
+        seconds = [duration for _, duration, _ in ticks]
+        at, worst, burst = max(ticks, key=lambda tick: tick[1])
+        busy = [duration for _, duration, made in ticks if made]
+        idle = [duration for _, duration, made in ticks if not made]
         print(
             f"worker scan: {len(ticks)} ticks every {arguments.tick:.0f} s over "
             f"{arguments.hours:.0f} h, {proposed} broadcasts proposed"
         )
+        verdict = "met" if worst < 0.05 else "MISSED"
         print(
-            f"  per tick: median {median_tick * 1000:.1f} ms (limit 50 ms) {verdict}; "
-            f"p95 {p95 * 1000:.1f} ms; max {max(ticks) * 1000:.0f} ms (a 09:00 burst, in "
-            f"transactions of {scan.BATCH} targets)"
+            f"  slowest tick (the headline): {worst * 1000:.0f} ms at "
+            f"{at + timedelta(hours=7):%H:%M} WIB, proposing {burst} broadcasts "
+            f"({worst / max(burst, 1) * 1000:.1f} ms each, in transactions of {scan.BATCH} "
+            f"targets) -> target 50 ms per tick {verdict}"
+        )
+        print(
+            f"  ticks that proposed something: {len(busy)}, median "
+            f"{statistics.median(busy) * 1000 if busy else 0:.1f} ms; ticks with nothing due: "
+            f"{len(idle)}, median {statistics.median(idle) * 1000 if idle else 0:.1f} ms; "
+            f"all ticks p95 {statistics.quantiles(seconds, n=20)[-1] * 1000:.1f} ms"
         )
         database.dispose()
+    return 0 if max(walls) < 1.0 and worst < 0.05 else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

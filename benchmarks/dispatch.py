@@ -5,9 +5,12 @@
 For each cap (SEND_RATE_PER_SECOND) a broadcast of cap × seconds members is dispatched from a
 fresh SQLite database by the real dispatcher (thread pool, one twilio Client per thread). The
 fake runs in its own process and records when each create request arrived; from those times:
-the achieved rate (messages over the span from first to last arrival), which must be at least
-95% of the cap, and the busiest one-second window, which must not exceed it. The baseline is a
-plain sequential `client.messages.create` loop against the same fake in the same run.
+the achieved rate (messages over the span from first to last arrival) as a fraction of the cap,
+which must be at least 95%, and the busiest one-second window, which must not exceed the cap;
+and the dispatcher's CPU time per message. There is no "× faster than a loop": a loop that
+sends one request at a time does 1 / latency messages a second, so any such ratio only restates
+cap × latency. What the dispatcher has to show is how close to the cap it gets, within it, and
+at what cost.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from twilio.rest import Client
 
 from broadcasts.clock import SystemClock
 from broadcasts.db.database import Database
@@ -79,6 +81,7 @@ class Run:
     achieved: float
     busiest: int
     cpu: float  # the dispatcher process's CPU time over wall time (1.0 = one core)
+    cpu_per_message: float  # seconds of the dispatcher process's CPU per message sent
 
     @property
     def ok(self) -> bool:
@@ -112,10 +115,11 @@ def dispatch_run(fake: FakeProcess, cap: int, seconds: float, workdir: Path) -> 
     finally:
         dispatcher.close()
         database.dispose()
-    busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    spent = time.process_time() - cpu
+    busy = spent / (time.perf_counter() - wall)
     arrivals = fake.arrivals()[before:]
     achieved = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-    return Run(cap, len(arrivals), achieved, busiest_second(arrivals), busy)
+    return Run(cap, len(arrivals), achieved, busiest_second(arrivals), busy, spent / count)
 
 
 def _unfinished(database: Database) -> int:
@@ -130,16 +134,6 @@ def _unfinished(database: Database) -> int:
         )
 
 
-def sequential_rate(fake: FakeProcess, messages: int) -> float:
-    """The plain way: one client, one `messages.create` after another."""
-    client = Client(ACCOUNT_SID, AUTH_TOKEN)
-    client.api.base_url = fake.url
-    started = time.perf_counter()
-    for number in range(messages):
-        client.messages.create(to=f"whatsapp:+6289{number:09d}", from_=SENDER, body="Halo")
-    return messages / (time.perf_counter() - started)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Dispatch rate against the fake Twilio.")
     parser.add_argument("--seconds", type=float, default=12.0, help="length of each run at cap")
@@ -148,23 +142,22 @@ def main() -> None:
     arguments = parser.parse_args()
     fake = FakeProcess(arguments.latency)
     try:
-        baseline = sequential_rate(fake, 30)
         print(f"fake Twilio latency {arguments.latency * 1000:.0f} ms per request")
         # Other processes' load shows in every figure here: jitter, CPU share.
         print(f"machine load average (1 min) at start: {os.getloadavg()[0]:.1f}")
-        print(f"sequential messages.create loop: {baseline:.1f} msg/s")
         runs = []
         with tempfile.TemporaryDirectory() as workdir:
             for cap in arguments.caps:
                 run = dispatch_run(fake, cap, arguments.seconds, Path(workdir))
                 runs.append(run)
                 print(
-                    f"cap {cap:>4}/s: {run.messages} messages, achieved {run.achieved:.1f} msg/s"
-                    f" ({run.achieved / cap:.1%} of cap), busiest 1-s window {run.busiest},"
-                    f" {run.achieved / baseline:.1f}x the sequential loop"
-                    f" (dispatcher CPU {run.cpu:.0%} of a core)"
+                    f"cap {cap:>4}/s: {run.messages} messages, {run.achieved:.1f} msg/s ="
+                    f" {run.achieved / cap:.1%} of the cap (target >= 95%), busiest 1-s window"
+                    f" {run.busiest} (target <= {cap}); dispatcher CPU"
+                    f" {run.cpu_per_message * 1000:.2f} ms per message, {run.cpu:.0%} of a core"
                     f" -> {'PASS' if run.ok else 'FAIL'}"
                 )
+        print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     finally:
         fake.close()
     sys.exit(0 if all(run.ok for run in runs) else 1)

@@ -3,7 +3,8 @@
 Raw HTTP/1.1 over asyncio streams to 127.0.0.1 only. Every request is built and signed before
 the clock starts: a unique MessageSid each, senders drawn from a pool of phone numbers. First a
 warm-up in which every sender writes once (so the run measures members who have written before,
-as most do), then the measured run, in one of two modes:
+as most do), then the measured run; with `--new-senders F` a share F of its requests come
+instead from numbers that never wrote before (each once: a new member every time). Two modes:
 
 - open loop: requests start on a fixed schedule (`--rate` per second) whatever the server does,
   and latency counts from the scheduled start, so a server that falls behind is charged for the
@@ -49,6 +50,7 @@ def signed_requests(
     run_id: str,
     senders: int,
     bodies: list[str],
+    new_share: float = 0.0,
 ) -> list[bytes]:
     """`count` complete HTTP requests, as Twilio would send them for WhatsApp messages; the
     message texts are `bodies` in turn."""
@@ -56,8 +58,12 @@ def signed_requests(
     url = public_base_url.rstrip("/") + PATH
     pool = random.Random(run_id)
     numbers = [f"62812{n:08d}" for n in pool.sample(range(10**8), senders)]
-    # Every sender once (the warm-up), then senders at random.
-    order = numbers + [numbers[pool.randrange(senders)] for _ in range(count - senders)]
+    newcomers = (f"62813{n:08d}" for n in itertools.count())  # never in the warm-up
+    # Every sender once (the warm-up), then senders at random, or someone new.
+    order = numbers + [
+        next(newcomers) if pool.random() < new_share else numbers[pool.randrange(senders)]
+        for _ in range(count - senders)
+    ]
     built = []
     for index, number in enumerate(order):
         form = {
@@ -307,6 +313,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, object]:
             run_id=arguments.run_id,
             senders=arguments.senders,
             bodies=bodies_of(arguments),
+            new_share=arguments.new_senders,
         )
     )
     warm_up = itertools.islice(requests, warmup)
@@ -342,12 +349,20 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=3000, help="phone numbers, each warmed up")
     parser.add_argument("--body", default="JADWAL")
     parser.add_argument("--bodies", type=Path, help="a file of message texts, one a line, in turn")
+    parser.add_argument(
+        "--new-senders",
+        type=float,
+        default=0.0,
+        help="share of measured requests from numbers that never wrote before",
+    )
     parser.add_argument("--token", required=True)
     parser.add_argument("--public-base-url", required=True)
     parser.add_argument("--run-id", required=True, help="hex; makes MessageSids unique per run")
     arguments = parser.parse_args(argv)
     if not 0 < arguments.duration <= 3600 or not 0 < arguments.rate <= 20000:
         parser.error("--duration must be in (0, 3600] and --rate in (0, 20000]")
+    if not 0 <= arguments.new_senders <= 1:
+        parser.error("--new-senders must be in [0, 1]")
     return arguments
 
 

@@ -1,5 +1,6 @@
-"""Planning a broadcast to 100,000 members: the set-based INSERT … SELECT against a naive
-per-member ORM loop, on SQLite and on PostgreSQL.
+"""Planning a broadcast to 100,000 members: the set-based INSERT … SELECT against the best plain
+loop (the recipients' ids read in one query, every row written in one executemany) and against a
+naive per-member ORM loop, on SQLite and on PostgreSQL.
 
     .venv/bin/python -m benchmarks.plan_broadcast [--members 100000] [--repeat 3]
 
@@ -9,6 +10,9 @@ de-duplication and the opt-out filter are exercised. Each run plans one approved
 the national group from an empty outbound table and commits; times are medians over `--repeat`
 runs. The target: under 2 s for 100,000 members on each database. PostgreSQL is a fresh
 database on 127.0.0.1:5432 (HUMASBOT_BENCH_POSTGRES overrides the server), dropped afterwards.
+
+The ratio that matters is the one against the plain loop: the naive loop builds 100,000 ORM
+objects, which nobody writing it with care would do, so its ratio flatters and is shown second.
 """
 
 from __future__ import annotations
@@ -58,11 +62,11 @@ class Figures:
     backend: str
     audience: int
     set_based: list[float]
+    plain: list[float]
     naive: list[float]
 
-    @property
-    def ratio(self) -> float:
-        return statistics.median(self.naive) / statistics.median(self.set_based)
+    def ratio(self, other: list[float]) -> float:
+        return statistics.median(other) / statistics.median(self.set_based)
 
 
 # --- The databases ---------------------------------------------------------------------------
@@ -188,6 +192,45 @@ def plan_set_based(database: Database, broadcast_id: int) -> int:
         return planning.plan(session, broadcast, NOW)
 
 
+def plan_plain_loop(database: Database, broadcast_id: int) -> int:
+    """The best a loop does: the recipients' ids and numbers in one plain query (no ORM objects,
+    opted-out members left out by the query), each member once, then every row in one
+    executemany INSERT."""
+    with database.transaction() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        assert broadcast is not None
+        groups = membership.descendant_ids(session, broadcast.group_id)
+        found = session.execute(
+            select(Member.id, Member.phone)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(
+                Membership.group_id.in_(groups),
+                Member.opted_out_at.is_(None),
+                Member.phone.is_not(None),
+            )
+        )
+        recipients = {member_id: phone for member_id, phone in found}
+        session.execute(
+            insert(OutboundMessage),
+            [
+                {
+                    "broadcast_id": broadcast_id,
+                    "member_id": member_id,
+                    "address": f"whatsapp:{phone}",
+                    "state": DeliveryState.QUEUED.value,
+                    "attempts": 0,
+                    "next_attempt_at": NOW,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for member_id, phone in recipients.items()
+            ],
+        )
+        broadcast.state = BroadcastState.SENDING.value
+        broadcast.planned_at = NOW
+        return len(recipients)
+
+
 def plan_naive(database: Database, broadcast_id: int) -> int:
     """What planning looks like written as a loop: every member an ORM object, then a row."""
     with database.transaction() as session:
@@ -245,19 +288,31 @@ def measure(backend: str, database: Database, members: int, repeat: int) -> Figu
     print(f"{backend}: building {members:,} members over {PROVINCES * REGENCIES} regencies…")
     audience = add_members(database, members)
     set_based = timed_runs(database, plan_set_based, audience, repeat)
+    plain = timed_runs(database, plan_plain_loop, audience, repeat)
     naive = timed_runs(database, plan_naive, audience, repeat)
-    return Figures(backend, audience, set_based, naive)
+    return Figures(backend, audience, set_based, plain, naive)
+
+
+def runs(seconds: list[float]) -> str:
+    return f"median {statistics.median(seconds):.3f} s ({', '.join(f'{s:.3f}' for s in seconds)})"
 
 
 def report(figures: Figures) -> bool:
-    fast = statistics.median(figures.set_based)
-    slow = statistics.median(figures.naive)
-    ok = fast < TARGET_SECONDS
+    """Every run, the medians side by side and the verdict, which the slowest run decides."""
+    ok = max(figures.set_based) < TARGET_SECONDS
+    print(f"{figures.backend}, {figures.audience:,} recipients:")
+    print(f"  set-based INSERT … SELECT  {runs(figures.set_based)}")
     print(
-        f"{figures.backend:<10} {figures.audience:>8,} recipients  "
-        f"set-based median {fast:6.3f} s ({', '.join(f'{s:.3f}' for s in figures.set_based)})  "
-        f"naive ORM loop median {slow:6.3f} s  ratio ×{figures.ratio:.1f}  "
-        f"{'OK' if ok else 'SLOWER THAN'} < {TARGET_SECONDS:.0f} s"
+        f"  best plain loop            {runs(figures.plain)}"
+        f"  -> set-based ×{figures.ratio(figures.plain):.1f} faster"
+    )
+    print(
+        f"  naive ORM loop             {runs(figures.naive)}"
+        f"  -> ×{figures.ratio(figures.naive):.1f} (a strawman: one ORM object per member)"
+    )
+    print(
+        f"  target < {TARGET_SECONDS:.0f} s in every run: "
+        + ("met" if ok else f"MISSED (slowest run {max(figures.set_based):.3f} s)")
     )
     return ok
 

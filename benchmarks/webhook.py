@@ -1,15 +1,22 @@
-"""The signed webhook answering `JADWAL` under gunicorn: rate, median and p99 latency, errors.
+"""The signed webhook under gunicorn: rate, median and p99 latency, errors, for two loads.
 
-    .venv/bin/python -m benchmarks.webhook [--duration 60] [--rate 500] [--repeat 1] [--questions]
+    .venv/bin/python -m benchmarks.webhook [--duration 60] [--rate 500] [--repeat 3]
+                                           [--loads jadwal mixed] [--questions]
 
-`--questions` sends the members' questions of tests/questions/corpus.yaml in turn instead of
-`JADWAL`, so the question reader is measured as members use it.
+The loads, measured side by side (one after the other in each repeat):
+- `jadwal`: every request `JADWAL` from a member who has written before (the cheapest case);
+- `mixed`: what members send — the questions of tests/questions (dates, stages not yet set,
+  FAQ, greetings, thanks, what the bot cannot answer) and commands (`JADWAL`, `TAHAPAN`,
+  `MENU`, `CEK …`) in turn, a fifth of them from numbers that never wrote before;
+- `questions` (also `--questions`): only the corpus's questions, from members who wrote before.
 
 For each database (a fresh PostgreSQL database on 127.0.0.1:5432, created and dropped here, and a
 fresh SQLite file) and each gunicorn setup, it migrates, loads the bundled calendars, starts
 gunicorn on loopback and drives it from a second process (`benchmarks.http_load`): an open-loop
-run at a fixed rate, then a closed-loop run for the most it sustains. Figures are medians over
-`--repeat` runs. The target: at least 500 requests/s, p99 under 50 ms, no errors, over 60 s.
+run at a fixed rate, then (if asked) a closed-loop run for the most it sustains. Every run is
+printed. The target: at least 500 requests/s, p99 under 50 ms, no errors, over 60 s — and the
+verdict is the worst run's: one run whose p99 misses misses the target, whatever the median of
+the runs says.
 """
 
 from __future__ import annotations
@@ -17,10 +24,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,7 +215,16 @@ class Run:
         return self.recorded == self.ok + self.warmup_ok
 
 
-def load(port: int, mode: str, arguments: argparse.Namespace) -> Run:
+@dataclass(frozen=True)
+class Load:
+    """What the requests say and who sends them."""
+
+    name: str
+    bodies: Path | None  # None: JADWAL
+    new_senders: float = 0.0
+
+
+def load(port: int, mode: str, arguments: argparse.Namespace, what: Load) -> Run:
     """One load run from a second process."""
     command = [
         sys.executable,
@@ -223,9 +239,10 @@ def load(port: int, mode: str, arguments: argparse.Namespace) -> Run:
         f"--token={TOKEN}",
         f"--public-base-url={PUBLIC_BASE_URL}",
         f"--run-id={secrets.token_hex(4)}",
+        f"--new-senders={what.new_senders}",
     ]
-    if arguments.bodies is not None:
-        command.append(f"--bodies={arguments.bodies}")
+    if what.bodies is not None:
+        command.append(f"--bodies={what.bodies}")
     limit = 3 * arguments.duration + 300  # the warm-up, signing, and a slow server's tail
     finished = subprocess.run(
         command,
@@ -246,53 +263,64 @@ def stored_messages(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(InboundMessage)) or 0
 
 
-def median_run(runs: list[Run]) -> dict[str, float]:
-    return {
-        "rate": statistics.median(run.rate for run in runs),
-        "p50_ms": statistics.median(run.p50_ms for run in runs),
-        "p99_ms": statistics.median(run.p99_ms for run in runs),
-        "errors": statistics.median(run.errors for run in runs),
-    }
-
-
-def verdict(figures: dict[str, float], rate: float) -> str:
-    met = (
-        figures["errors"] == 0
-        and figures["rate"] >= min(rate, TARGET_RATE) * 0.99
-        and figures["p99_ms"] < TARGET_P99_MS
+def meets_target(run: Run, rate: float) -> bool:
+    return (
+        run.errors == 0 and run.rate >= min(rate, TARGET_RATE) * 0.99 and run.p99_ms < TARGET_P99_MS
     )
-    return "meets target" if met else "misses target"
+
+
+def verdict(runs: list[Run], rate: float) -> str:
+    """Met only if every run met it: the worst run decides, not the median."""
+    missed = [run for run in runs if not meets_target(run, rate)]
+    if not missed:
+        return "met (every run)"
+    return f"MISSED in {len(missed)} of {len(runs)} runs"
 
 
 def measure(kind: str, server: Server, arguments: argparse.Namespace) -> tuple[list[str], bool]:
-    """The report lines for one database and one gunicorn setup, and whether it met the target
-    (at the target rate, with the fixed-rate run among those asked for)."""
-    runs: dict[str, list[Run]] = {mode: [] for mode in arguments.runs}
+    """The report lines for one database and one gunicorn setup — a row per run and a row for
+    the worst of them per load — and whether it met the target (every open-loop run of every
+    load, at the target rate)."""
+    runs: dict[tuple[str, str], list[Run]] = {
+        (what.name, mode): [] for what in arguments.loads for mode in arguments.runs
+    }
     sample_reply = None
     for _ in range(arguments.repeat):
-        with fresh_database(kind) as database, gunicorn(server, database) as port:
-            for mode, results in runs.items():
-                before = stored_messages(database)
-                run = load(port, mode, arguments)
-                run.recorded = stored_messages(database) - before
-                results.append(run)
-                sample_reply = sample_reply or run.first_reply
-                print(f"  {kind}, {server.label}, {mode}: {json.dumps(run.details)}", flush=True)
-    lines, met = [], False
-    for mode, results in runs.items():
-        figures = median_run(results)
-        name = f"open loop at {arguments.rate:g}/s" if mode == "open" else "closed loop, max"
-        note = verdict(figures, arguments.rate) if mode == "open" else ""
-        met = met or (note == "meets target" and arguments.rate >= TARGET_RATE)
-        if not all(run.recorded_once for run in results):
-            note += " (answers and database rows disagree)"
+        for what in arguments.loads:  # side by side: each load in turn, in every repeat
+            with fresh_database(kind) as database, gunicorn(server, database) as port:
+                for mode in arguments.runs:
+                    before = stored_messages(database)
+                    run = load(port, mode, arguments, what)
+                    run.recorded = stored_messages(database) - before
+                    runs[(what.name, mode)].append(run)
+                    sample_reply = sample_reply or run.first_reply
+                    print(
+                        f"  {kind}, {server.label}, {what.name}, {mode}: {json.dumps(run.details)}",
+                        flush=True,
+                    )
+    lines, met = [], arguments.rate >= TARGET_RATE and "open" in arguments.runs
+    for (name, mode), results in runs.items():
+        label = f"open loop at {arguments.rate:g}/s" if mode == "open" else "closed loop, max"
+        for number, run in enumerate(results, 1):
+            note = "" if run.recorded_once else "answers and database rows disagree"
+            lines.append(
+                f"| {kind} | {server.label} | {name} | {label}, run {number} | {run.rate:.0f} | "
+                f"{run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.errors} | {note} |"
+            )
+        if mode != "open":
+            continue
+        worst = max(results, key=lambda run: run.p99_ms)
+        judged = verdict(results, arguments.rate)
+        met = met and judged.startswith("met")
         lines.append(
-            f"| {kind} | {server.label} | {name} | {figures['rate']:.0f} | "
-            f"{figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} | {figures['errors']:.0f} | "
-            f"{note.strip()} |"
+            f"| {kind} | {server.label} | {name} | **worst of {len(results)}** | "
+            f"{min(run.rate for run in results):.0f} | {max(run.p50_ms for run in results):.1f} "
+            f"| **{worst.p99_ms:.1f}** | {max(run.errors for run in results)} | **{judged}** |"
         )
     if sample_reply:
         print(f"  the reply measured: {sample_reply[:160]!r}")
+        media = sample_reply.partition("<Media>")[2].partition("</Media>")[0]
+        print(f"  its picture: {media or 'none'}")
     return lines, met
 
 
@@ -302,7 +330,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="open loop: requests/s")
     parser.add_argument("--connections", type=int, default=16, help="closed loop: clients")
     parser.add_argument("--senders", type=int, default=3000, help="distinct phone numbers")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per setup (medians)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per setup and load")
     parser.add_argument(
         "--loader-nice",
         type=int,
@@ -312,9 +340,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--runs",
         nargs="+",
-        default=["open", "closed"],
+        default=["open"],
         choices=["open", "closed"],
-        help="open: a fixed rate (--rate); closed: --connections clients flat out",
+        help="open: a fixed rate (--rate; what the target is about); closed: --connections"
+        " clients flat out",
     )
     parser.add_argument(
         "--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"]
@@ -323,28 +352,57 @@ def parse_arguments() -> argparse.Namespace:
         "--servers",
         nargs="+",
         type=parse_server,
-        # Measured on 2 cores: 3 sync workers, or 2 workers of 2 threads, did best; more
-        # processes or threads only queue for the same two cores and the GIL.
-        default=[parse_server("sync:3"), parse_server("gthread:2x2")],
+        # The Procfile's setup. Measured on 2 cores: 3 sync workers, or 2 workers of 2
+        # threads, did best; more processes or threads only queue for the same two cores.
+        default=[parse_server("sync:3")],
         help="gunicorn setups, e.g. sync:3 gthread:2x2 (workers x threads)",
     )
     parser.add_argument(
-        "--questions", action="store_true", help="send the corpus's questions instead of JADWAL"
+        "--loads",
+        nargs="+",
+        default=["jadwal", "mixed"],
+        choices=["jadwal", "mixed", "questions"],
+        help="what is sent (see above); each is measured in every repeat",
+    )
+    parser.add_argument(
+        "--questions", action="store_true", help="the same as --loads questions jadwal"
     )
     arguments = parser.parse_args()
-    arguments.bodies = questions_file() if arguments.questions else None
+    names = ["questions", "jadwal"] if arguments.questions else arguments.loads
+    arguments.loads = [make_load(name) for name in dict.fromkeys(names)]
     if not 1 <= arguments.repeat <= 10 or not 0 < arguments.duration <= 600:
         parser.error("--repeat must be 1-10 and --duration at most 600 s")
     return arguments
 
 
-def questions_file() -> Path:
-    """The corpus's questions, one a line, in a file for the load generator."""
-    corpus = yaml.safe_load((QUESTIONS / "corpus.yaml").read_text(encoding="utf-8"))
-    lines = [" ".join(str(item["q"]).split()) for item in corpus]
-    path = Path(tempfile.mkdtemp(prefix="humasbot-questions-")) / "questions.txt"
-    path.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
+def questions(*names: str) -> list[str]:
+    """The questions of tests/questions/NAME.yaml, each on one line."""
+    found = []
+    for name in names:
+        items = yaml.safe_load((QUESTIONS / f"{name}.yaml").read_text(encoding="utf-8"))
+        found += [" ".join(str(item["q"]).split()) for item in items]
+    return [line for line in found if line]
+
+
+# Commands members send besides questions, mixed in with them (about one request in three).
+COMMANDS = ["JADWAL", "TAHAPAN", "MENU", "JADWAL pilkada 2024", "CEK pemilu diundur", "jadwal"]
+
+
+def bodies_file(lines: list[str]) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="humasbot-bodies-")) / "bodies.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def make_load(name: str) -> Load:
+    if name == "jadwal":
+        return Load("JADWAL, members who wrote before", None)
+    if name == "questions":
+        return Load("questions, members who wrote before", bodies_file(questions("corpus")))
+    asked = questions("corpus", "holdout")
+    mixed = asked + COMMANDS * (len(asked) // (2 * len(COMMANDS)))
+    random.Random(2029).shuffle(mixed)
+    return Load("mixed, a fifth new senders", bodies_file(mixed), new_senders=0.2)
 
 
 def load_average() -> str:
@@ -355,15 +413,15 @@ def main() -> int:
     """0 when, on every database measured, some gunicorn setup met the target."""
     arguments = parse_arguments()
     print(
-        f"webhook benchmark: {'questions in words' if arguments.questions else 'JADWAL'}, "
+        f"webhook benchmark: {', '.join(what.name for what in arguments.loads)}; "
         f"{os.cpu_count()} CPUs, {arguments.duration:g} s per run, "
-        f"{arguments.senders} senders, medians of {arguments.repeat} run(s); "
+        f"{arguments.senders} warmed-up senders, {arguments.repeat} run(s) of each; "
         f"load average before: {load_average()}",
         flush=True,
     )
     table = [
-        "| database | gunicorn | run | requests/s | median ms | p99 ms | errors | |",
-        "|---|---|---|---|---|---|---|---|",
+        "| database | gunicorn | load | run | requests/s | median ms | p99 ms | errors | |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     met_on: dict[str, bool] = {}
     for kind in arguments.databases:
@@ -375,7 +433,10 @@ def main() -> int:
     print(f"load average after: {load_average()}")
     missed = [kind for kind, met in met_on.items() if not met]
     target = f"{TARGET_RATE:g} requests/s with p99 under {TARGET_P99_MS:g} ms and no errors"
-    print(f"target ({target}): " + (f"missed on {', '.join(missed)}" if missed else "met"))
+    print(
+        f"target ({target}, in every run of every load): "
+        + (f"MISSED on {', '.join(missed)}" if missed else "met")
+    )
     return 1 if missed else 0
 
 

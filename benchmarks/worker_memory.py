@@ -2,10 +2,12 @@
 
     .venv/bin/python -m benchmarks.worker_memory [--sizes 10000 100000] [--rate 2000]
 
-Each size: a fresh SQLite database, one broadcast, the worker as a subprocess against the fake
-Twilio (no latency, so the run is as short as the machine allows), its peak resident memory
-(VmHWM) read from /proc once every delivery is final. The growth from the smallest to the
-largest must stay under 30 MB: nothing in the worker may grow with the size of a broadcast.
+Each size: a fresh SQLite database, one broadcast to four fifths of the members and one to the
+fifth outside the 24-hour window (sent as an approved template), the worker as a subprocess
+against the fake Twilio (no latency, so the run is as short as the machine allows), its peak
+resident memory (VmHWM) read from /proc once every delivery is final. The growth from the
+smallest to the largest must stay under 30 MB: nothing in the worker may grow with the size of
+a broadcast.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from broadcasts.clock import SystemClock
 from broadcasts.db.database import Database
 from broadcasts.db.schema import upgrade
 from tests.delivery_fixtures import (
+    add_template,
     seed_broadcast,
     start_worker,
     stop,
@@ -30,6 +33,7 @@ from tests.delivery_fixtures import (
 from tests.fake_twilio import FakeTwilio
 
 LIMIT_MB = 30.0
+TEMPLATE = "HXliteracy"
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -43,9 +47,16 @@ def measure(members: int, rate: int, workdir: Path) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of a worker delivering one broadcast of `members`."""
     database = Database(f"sqlite:///{workdir / f'memory-{members}.db'}")
     upgrade(database)
-    seed_broadcast(database, SystemClock().now(), members)
+    outside = members // 5
+    now = SystemClock().now()
+    seed_broadcast(database, now, members - outside)
+    seed_broadcast(database, now, outside, in_window=False)
+    add_template(database, TEMPLATE)
     with FakeTwilio() as fake:
-        environment = worker_environment(database, fake, SEND_RATE_PER_SECOND=str(rate))
+        fake.add_template(TEMPLATE, "Info pemilu: {{1}}")
+        environment = worker_environment(
+            database, fake, SEND_RATE_PER_SECOND=str(rate), WHATSAPP_DAILY_LIMIT="1000000"
+        )
         started = time.monotonic()
         worker = start_worker(environment, workdir, f"worker-{members}.log")
         try:
@@ -53,8 +64,11 @@ def measure(members: int, rate: int, workdir: Path) -> tuple[float, float]:
             peak = peak_rss_mb(worker.pid)
         finally:
             stop(worker)
-        if not finished or fake.total() != members:
-            raise SystemExit(f"{members}: the broadcast did not finish ({fake.total()} sent)")
+        templated = sum(1 for message in fake.messages if message.content_sid == TEMPLATE)
+        if not finished or fake.total() != members or templated != outside:
+            raise SystemExit(
+                f"{members}: not finished as planned ({fake.total()} sent, {templated} templates)"
+            )
     database.dispose()
     return peak, time.monotonic() - started
 

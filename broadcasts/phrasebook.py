@@ -13,6 +13,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from broadcasts.errors import DomainError
 from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
 
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
@@ -50,6 +51,15 @@ def zone_name(value: datetime) -> str:
     return ZONE_NAMES.get(key) or value.tzname() or "UTC"
 
 
+_SHORT_WHEN = {"id": "d MMM 'pukul' HH.mm", "en": "d MMM 'at' HH:mm"}
+
+
+def short_when(value: datetime, language: str) -> str:
+    """An aware time on its own zone's clock, for lists: "4 Feb pukul 09.10 WIB"."""
+    pattern = _SHORT_WHEN.get(language, _SHORT_WHEN["id"])
+    return f"{format_datetime(value, pattern, locale=language)} {zone_name(value)}"
+
+
 def when(value: datetime, language: str) -> str:
     """An aware time on its own zone's clock, as readers say it:
     "Senin, 7 Desember 2026 pukul 09.00 WIB"."""
@@ -71,6 +81,7 @@ def _environment(language: str) -> Environment:
     environment.filters["short_date"] = lambda d: short_date(d, language)
     environment.filters["date_time"] = lambda d: date_time(d, language)
     environment.filters["when"] = lambda d: when(d, language)
+    environment.filters["short_when"] = lambda d: short_when(d, language)
     environment.filters["first_lower"] = first_lower
     return environment
 
@@ -90,3 +101,8 @@ def render(name: str, language: str, /, **data: Any) -> str:
     """Render `templates/messages/<language>/<name>.txt`, stripped of outer blank lines."""
     template = _environment(language_or_default(language)).get_template(f"{name}.txt")
     return template.render(**data).strip()
+
+
+def explain(error: DomainError, language: str) -> str:
+    """Why the domain refused a request, in the words of the error's family."""
+    return render(error.words, language, key=error.key, **error.data)

@@ -16,6 +16,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from broadcasts.delivery import dispatch, notices, planning, reconcile
 from broadcasts.editorial_calendar import scan
+from broadcasts.hoaxes import digests
+from broadcasts.people import retention
 from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ JOBS = (
     Job("release_waiting_notices", notices.RELEASE_SECONDS, notices.release_job),
     Job("calendar_scan", 15, scan.calendar_scan_job),
     Job("calendar_reminders", 60, scan.calendar_reminders_job),
+    Job("hoax_digests", digests.RUN_SECONDS, digests.digest_job),
+    Job("privacy_retention", retention.RUN_SECONDS, retention.retention_job),
 )
 
 

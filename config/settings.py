@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ELECTIONS_DIR = PROJECT_ROOT / "config" / "elections"
 FAQ_DIR = PROJECT_ROOT / "config" / "faq"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"  # the dashboard's CSS and scripts, shipped with it
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 SUPPORTED_LANGUAGES = ("id", "en")
@@ -42,6 +43,11 @@ class Settings:
     delivery_settle_seconds: float = 30.0
     # A calendar send found later than this (the worker was down) is marked missed, not sent.
     calendar_misfire_grace_hours: int = 6
+    # Texts of incoming messages are deleted after this many days (see people.retention).
+    inbound_retention_days: int = 90
+    # Who runs the bot, as the privacy notice names them, and how to reach them.
+    operator_name: str | None = None
+    operator_contact: str | None = None
     log_level: str = "INFO"
 
     @property
@@ -71,6 +77,8 @@ class Settings:
             raise SettingsError("WHATSAPP_DAILY_LIMIT must be at least 1")
         if self.calendar_misfire_grace_hours < 0:
             raise SettingsError("CALENDAR_MISFIRE_GRACE_HOURS must not be negative")
+        if self.inbound_retention_days < 1:
+            raise SettingsError("INBOUND_RETENTION_DAYS must be at least 1")
         return self
 
 
@@ -127,5 +135,10 @@ def load_settings(
         calendar_misfire_grace_hours=_int(
             "CALENDAR_MISFIRE_GRACE_HOURS", text("CALENDAR_MISFIRE_GRACE_HOURS") or "6"
         ),
+        inbound_retention_days=_int(
+            "INBOUND_RETENTION_DAYS", text("INBOUND_RETENTION_DAYS") or "90"
+        ),
+        operator_name=text("OPERATOR_NAME"),
+        operator_contact=text("OPERATOR_CONTACT"),
         log_level=(text("LOG_LEVEL") or defaults.log_level).upper(),
     ).validate()

@@ -8,6 +8,7 @@ server the PostgreSQL half is skipped, unless `HUMASBOT_REQUIRE_POSTGRES=1` (CI)
 from __future__ import annotations
 
 import os
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -107,6 +108,16 @@ def database(request: pytest.FixtureRequest) -> Iterator[Database]:
     calendars.forget_cached()  # emptied behind this process's back, as another process could
     faq.forget_cached()
     yield found
+
+
+@pytest.fixture
+def seed() -> int:
+    """The seed of a test that draws at random: `HUMASBOT_TEST_SEED=N` pins it, otherwise a new
+    one each run. Printed (pytest shows it with a failure); tests name it in their messages too."""
+    pinned = os.environ.get("HUMASBOT_TEST_SEED", "").strip()
+    chosen = int(pinned) if pinned else random.randrange(1_000_000)
+    print(f"seed {chosen} (HUMASBOT_TEST_SEED={chosen} runs it again)")
+    return chosen
 
 
 @pytest.fixture

@@ -193,6 +193,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float, every: float = 0.0
     return predicate()
 
 
+def wait_for_state(database: Database, broadcast_id: int, state: str, timeout: float) -> str:
+    """Waits (at most `timeout` s) for the broadcast to reach `state`; returns the state it has
+    then, so a test asserts on what it saw. The worker marks a broadcast done after its rows
+    are final, in a later transaction (or a later job): a test that reads the state right after
+    the rows finish races it."""
+    wait_until(lambda: broadcast_state(database, broadcast_id) == state, timeout, every=0.2)
+    return broadcast_state(database, broadcast_id)
+
+
 def unfinished(database: Database) -> int:
     with database.transaction() as session:
         return (

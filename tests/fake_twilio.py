@@ -1,10 +1,12 @@
 """A fake Twilio REST API over real HTTP, for the e2e tests and the benchmarks.
 
 It speaks the subset the bot uses, as twilio-python calls it: create and list Messages (with
-`To` and `DateSent>` filters), Content API templates with their approval, basic auth. Faults
-are injected per test: latency, 429 with `Retry-After`, a 500 after the message was created,
-error codes per recipient. It counts the messages each recipient got (the ground truth the
-exactly-once tests compare with) and can POST status callbacks back, signed as Twilio signs them.
+`To` and `DateSent>` filters), Content API templates with their approval, basic auth; and the
+media of inbound messages (`MediaUrl0…`), behind basic auth and a redirect, as Twilio serves
+them. Faults are injected per test: latency, 429 with `Retry-After`, a 500 after the message was
+created, error codes per recipient. It counts the messages each recipient got (the ground truth
+the exactly-once tests compare with) and can POST status callbacks back, signed as Twilio signs
+them.
 
 Run alone (for benchmarks that want it in another process):
     python -m tests.fake_twilio --latency 0.1      # prints its URL, serves until stdin closes
@@ -35,6 +37,11 @@ from twilio.request_validator import RequestValidator
 ACCOUNT_SID = "AC" + "f" * 32
 AUTH_TOKEN = "fake-twilio-token"
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
+# A message's medium, as the inbound webhook's MediaUrlN names it.
+_MEDIA = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<message>[^/]+)/Media/(?P<media>[^/]+)$"
+)
+_MEDIA_FILE = "/_fake/media-files/"
 
 
 def _rfc2822(at: datetime) -> str:
@@ -137,9 +144,13 @@ class FakeTwilio:
         self.retry_after = 1.0
         self.fail_after_create_next = 0  # that many creates created, then answered 500
         self.templates: dict[str, FakeTemplate] = {}
+        # Inbound media: media sid → (content type, bytes); an int instead answers that status.
+        self.media: dict[str, tuple[str, bytes] | int] = {}
+        self._media_sids = itertools.count(1)
         self.messages: list[FakeMessage] = []
         self.counts: Counter[str] = Counter()  # messages created per recipient
         self.arrivals: list[float] = []  # monotonic time of every create request
+        self.wall_arrivals: list[float] = []  # the same arrivals by the wall clock (time.time)
         self.requests: Counter[str] = Counter()  # "POST create", "GET list", … for assertions
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
@@ -217,6 +228,16 @@ class FakeTwilio:
             self.templates[sid] = template
         return template
 
+    def add_media(self, content_type: str, data: bytes | int) -> str:
+        """A medium of an inbound message, as its `MediaUrl0` (`data` an HTTP status: the
+        fetch fails with it). Fetching it needs the account's credentials and is answered, as
+        Twilio does, by a redirect to the file."""
+        media_sid = f"ME{next(self._media_sids):032x}"
+        with self._lock:
+            self.media[media_sid] = data if isinstance(data, int) else (content_type, data)
+        message = f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM{0:032x}"
+        return f"{message}/Media/{media_sid}"
+
     def sent_to(self, to: str) -> list[FakeMessage]:
         with self._lock:
             return [m for m in self.messages if m.to == to]
@@ -230,6 +251,11 @@ class FakeTwilio:
         with self._lock:
             times = sorted(self.arrivals)
         return busiest_second(times)
+
+    def per_wall_second(self) -> Counter[int]:
+        """Create requests counted per second of the wall clock (whole Unix seconds)."""
+        with self._lock:
+            return Counter(int(at) for at in self.wall_arrivals)
 
     def send_status(self, sid: str, status: str, error_code: int | None = None) -> None:
         """Queues a signed status callback for one message (as Twilio would post it)."""
@@ -246,12 +272,17 @@ class FakeTwilio:
     # --- the endpoints -------------------------------------------------------------------------
 
     def create(
-        self, form: dict[str, list[str]], arrived: float | None = None
+        self,
+        form: dict[str, list[str]],
+        arrived: float | None = None,
+        wall_arrived: float | None = None,
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         arrived = time.monotonic() if arrived is None else arrived
+        wall_arrived = time.time() if wall_arrived is None else wall_arrived
         to = _one(form, "To")
         with self._lock:
             self.arrivals.append(arrived)
+            self.wall_arrivals.append(wall_arrived)
             self.requests["POST create"] += 1
             if self.throttle_next > 0:
                 self.throttle_next -= 1
@@ -451,6 +482,7 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         # The request line has just been read: the closest this side gets to its arrival.
         self.arrived = time.monotonic()
+        self.wall_arrived = time.time()
         return super().parse_request()
 
     def _authorised(self) -> bool:
@@ -458,6 +490,32 @@ class _Handler(BaseHTTPRequestHandler):
             f"{self.fake.account_sid}:{self.fake.auth_token}".encode()
         ).decode()
         return self.headers.get("Authorization", "") == f"Basic {expected}"
+
+    def _media(self, account: str, media_sid: str) -> None:
+        """Authorised: a redirect to the file, as Twilio answers (the file needs no auth)."""
+        with self.fake._lock:
+            self.fake.requests["GET media"] += 1
+            known = media_sid in self.fake.media
+        if account != self.fake.account_sid or not known:
+            self._answer(404, _error(20404, "The requested resource was not found", 404))
+            return
+        self.send_response(307)
+        self.send_header("Location", f"{self.fake.url}{_MEDIA_FILE}{media_sid}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _media_file(self, media_sid: str) -> None:
+        with self.fake._lock:
+            stored = self.fake.media.get(media_sid, 404)
+        if isinstance(stored, int):
+            self._answer(stored, {"status": stored})
+            return
+        content_type, data = stored
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _answer(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(payload).encode()
@@ -475,6 +533,9 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/_fake/stats":
             self._answer(200, self.fake.stats())
             return
+        if parts.path.startswith(_MEDIA_FILE) and method == "GET":
+            self._media_file(parts.path.removeprefix(_MEDIA_FILE))
+            return
         if not self._authorised():
             self._answer(401, _error(20003, "Authenticate", 401))
             return
@@ -485,10 +546,12 @@ class _Handler(BaseHTTPRequestHandler):
         if match and method == "POST":
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
-            status, payload, headers = self.fake.create(form, self.arrived)
+            status, payload, headers = self.fake.create(form, self.arrived, self.wall_arrived)
             if self.fake.latency:
                 time.sleep(self.fake.latency)
             self._answer(status, payload, headers)
+        elif (medium := _MEDIA.match(parts.path)) and method == "GET":
+            self._media(medium["account"], medium["media"])
         elif match and method == "GET":
             self._answer(200, self.fake.list_messages(query, parts.path))
         elif parts.path in ("/v1/ContentAndApprovals", "/v1/Content") and method == "GET":

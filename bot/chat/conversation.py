@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from broadcasts.db.models import Member, Role
+from broadcasts.hoaxes.media import Attachment
 from broadcasts.people import membership
 from config.settings import Settings
 
@@ -21,6 +22,10 @@ class Conversation:
     settings: Settings
     now: datetime  # UTC, from the clock passed in
     language: str  # the language to reply in
+    message_sid: str | None = None  # the message being answered (None: not from Twilio)
+    has_media: bool = False  # the message carries media (a picture, a voice note…)
+    # Its media, fetched when the message files a report (`commands.reports`); else none.
+    attachments: tuple[Attachment, ...] = ()
 
     @cached_property
     def roles(self) -> dict[int, Role]:

@@ -12,11 +12,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.chat.commands import chat_commands
+from bot.chat.commands.reports import report_attachments
 from bot.chat.conversation import Conversation
 from bot.chat.registry import Parsed, Reply
 from broadcasts.clock import Clock
 from broadcasts.db.database import Database
 from broadcasts.db.models import InboundMessage, Member
+from broadcasts.hoaxes.media import Attachment, MediaLink
 from broadcasts.people import membership
 from broadcasts.people.phones import normalise_phone
 from broadcasts.phrasebook import render
@@ -24,6 +26,8 @@ from config.settings import Settings
 
 # WhatsApp's own limit; longer bodies are kept whole in the log but parsed no further.
 MAX_BODY = 4096
+# How Twilio names a WhatsApp sticker's type.
+STICKER = "image/webp"
 
 # Built once: every message runs them, and building a statement costs about as much as running it.
 _PREVIOUS_REPLY = select(InboundMessage.reply).where(
@@ -43,25 +47,40 @@ class Inbound:
     body: str
     profile_name: str | None = None
     wa_id: str | None = None
+    media: tuple[MediaLink, ...] = ()  # MediaUrl0… with their content types
+
+
+@dataclass(frozen=True)
+class Said:
+    """The bot's reply to one message: its text, and a picture to send with it."""
+
+    text: str
+    media_url: str | None = None
+    language: str | None = None  # None for a MessageSid answered before
 
 
 # A transaction that lost a race on a unique key, or its connection, is tried again this often.
 RETRIES = 2
 
 
-def answer(database: Database, settings: Settings, clock: Clock, inbound: Inbound) -> str:
-    """The reply to `inbound`. A MessageSid seen before gets its first reply and changes nothing.
+def answer(database: Database, settings: Settings, clock: Clock, inbound: Inbound) -> Said:
+    """The reply to `inbound`. A MessageSid seen before gets its first reply's text (not its
+    picture, which only illustrates it) and changes nothing.
 
     Raises `PhoneError` when the sender is not a phone number.
     """
     phone = _phone(inbound.sender)
+    # Fetched before the message's transaction opens: a slow download must not hold it.
+    attachments = report_attachments(
+        database, settings, clock.now(), phone, inbound.body, inbound.media
+    )
     # Nearly every MessageSid is new, so the first attempt does not look for an earlier reply:
     # a repeated one fails the final INSERT on its unique key, which rolls back all the
     # attempt did, and the next attempt looks first.
     look_first = False
     for _ in range(RETRIES):
         try:
-            return _answer_once(database, settings, clock, inbound, phone, look_first)
+            return _answer_once(database, settings, clock, inbound, phone, look_first, attachments)
         except IntegrityError:
             # A MessageSid answered before (Twilio's retry, or the same one racing in on
             # another connection), whose reply the next attempt returns; or a new number's
@@ -74,7 +93,7 @@ def answer(database: Database, settings: Settings, clock: Clock, inbound: Inboun
             if not error.connection_invalidated:
                 raise
             look_first = True
-    return _answer_once(database, settings, clock, inbound, phone, look_first=True)
+    return _answer_once(database, settings, clock, inbound, phone, True, attachments)
 
 
 def _answer_once(
@@ -84,13 +103,14 @@ def _answer_once(
     inbound: Inbound,
     phone: str,
     look_first: bool,
-) -> str:
+    attachments: tuple[Attachment, ...] = (),
+) -> Said:
     with database.transaction() as session:
         if look_first:
             previous = _previous_reply(session, inbound.message_sid)
             if previous is not None:
-                return previous
-        return _answer_new(session, settings, clock.now(), inbound, phone)
+                return Said(previous)
+        return _answer_new(session, settings, clock.now(), inbound, phone, attachments)
 
 
 def _previous_reply(session: Session, message_sid: str) -> str | None:
@@ -98,42 +118,71 @@ def _previous_reply(session: Session, message_sid: str) -> str | None:
 
 
 def _answer_new(
-    session: Session, settings: Settings, now: datetime, inbound: Inbound, phone: str
-) -> str:
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    inbound: Inbound,
+    phone: str,
+    attachments: tuple[Attachment, ...],
+) -> Said:
     member = membership.member_writing(
         session, phone, now, wa_id=inbound.wa_id, name=inbound.profile_name
     )
-    command_word, text = respond(session, settings, now, member, inbound.body)
+    command_word, said = respond(
+        session,
+        settings,
+        now,
+        member,
+        inbound.body,
+        message_sid=inbound.message_sid,
+        # A sticker alone is a nod, like "ok": it gets the friendly short reply, not media's.
+        has_media=any(m.content_type != STICKER for m in inbound.media),
+        attachments=attachments,
+    )
+    # YA HAPUS erased the sender just now: their last message is kept as the others are, by
+    # its MessageSid alone.
+    erased = member.erased_at is not None
     # A plain INSERT, not a unit-of-work flush of a new object: nothing reads the row back.
     # A MessageSid recorded meanwhile by another connection fails here, and `answer` retries.
     session.execute(
         _RECORD,
         {
             "message_sid": inbound.message_sid,
-            "member_id": member.id,
-            "sender": inbound.sender[:64],
-            "body": inbound.body,
+            "member_id": None if erased else member.id,
+            "sender": "" if erased else inbound.sender[:64],
+            "body": "" if erased else inbound.body,
             "command": command_word,
-            "reply": text,
+            "reply": said.text,
             "received_at": now,
         },
     )
-    return text
+    return said
 
 
 def respond(
-    session: Session, settings: Settings, now: datetime, member: Member, body: str
-) -> tuple[str | None, str]:
-    """Parses and runs one message; returns the command word used (if any) and the reply text."""
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    member: Member,
+    body: str,
+    *,
+    message_sid: str | None = None,
+    has_media: bool = False,
+    attachments: tuple[Attachment, ...] = (),
+) -> tuple[str | None, Said]:
+    """Parses and runs one message; returns the command word used (if any) and the reply."""
     body = body.strip()[:MAX_BODY]
     parsed = chat_commands.parse(body)
     language = member.language or parsed.language or settings.bot_language
-    conversation = Conversation(session, member, settings, now, language)
+    conversation = Conversation(
+        session, member, settings, now, language, message_sid, has_media, attachments
+    )
     reply = _reply_to(conversation, parsed, body)
     final_language = member.language or reply.language or language
     conversation.language = final_language
     word = parsed.command.name if parsed.command else None
-    return word, text_of(reply, final_language)
+    media = reply.media(final_language) if reply.media else None
+    return word, Said(text_of(reply, final_language), media, final_language)
 
 
 # Texts of replies that read the same for many members (`Reply.same_for`), by template,
@@ -155,11 +204,17 @@ def text_of(reply: Reply, language: str) -> str:
 
 
 def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
-    if not body:
+    if not body and not conversation.has_media:
         return Reply("empty")
     command = parsed.command
     if command is not None and command.takes(conversation, parsed.args):
         return _run(conversation, parsed)
+    for awaited in chat_commands.awaited():
+        reply = awaited(conversation, body)
+        if reply is not None:
+            return reply
+    if not body:
+        return Reply("empty")
     # A question in words, or a sentence that starts with a command word ("status dpt saya
     # gimana", "berhenti kampanye kapan?").
     for fallback in chat_commands.fallbacks():

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.chat.conversation import Conversation
 from broadcasts.db.models import Role
+from broadcasts.errors import DomainError
 
 # A leading "/" or "#", and punctuation at the end, are tolerated (except in free text).
 _LEADING = re.compile(r"^[\s/#]+")
@@ -29,6 +30,13 @@ class Reply:
     # day, zone and question), so each is rendered once per process; None: always rendered.
     same_for: Hashable | None = None
     answers: bool = True  # False: an honest "we cannot answer that", which a command may beat
+    # A picture sent with the reply: its URL, given the language the reply is finally in.
+    media: Callable[[str], str] | None = None
+
+
+def refused(error: DomainError) -> Reply:
+    """The domain said no: its words for why, in the member's language."""
+    return Reply(error.words, {"key": error.key, **error.data})
 
 
 Handler = Callable[[Conversation, str], Reply]
@@ -63,6 +71,11 @@ class Command:
     takes: Takes
     # Changes something for the sender (BERHENTI): run only on its own words, never on a guess.
     confirm: bool = False
+    # Shown in MENU; False for a reply to the bot's own question (YA HAPUS).
+    listed: bool = True
+    # Runs for anyone, so its handler can say why it cannot help (SUDAH from someone in no
+    # group); MENU still lists it only for `role`.
+    explains_refusal: bool = False
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -82,6 +95,7 @@ class CommandRegistry:
         self._commands: list[Command] = []
         self._by_word: dict[str, Command] = {}
         self._fallbacks: list[Fallback] = []
+        self._awaited: list[Fallback] = []
 
     def command(
         self,
@@ -94,6 +108,8 @@ class CommandRegistry:
         free_text: bool = False,
         takes: Takes | None = None,
         confirm: bool = False,
+        listed: bool = True,
+        explains_refusal: bool = False,
     ) -> Callable[[Handler], Handler]:
         """`takes`: whether some words are this command's arguments; by default free text is,
         and other commands take none."""
@@ -101,7 +117,17 @@ class CommandRegistry:
         def register(handler: Handler) -> Handler:
             accepts = takes or (anything if free_text else no_arguments)
             command = Command(
-                name, english, aliases, role, help, handler, free_text, accepts, confirm
+                name,
+                english,
+                aliases,
+                role,
+                help,
+                handler,
+                free_text,
+                accepts,
+                confirm,
+                listed,
+                explains_refusal,
             )
             for word in command.words:
                 if word in self._by_word:
@@ -116,6 +142,15 @@ class CommandRegistry:
         """Tried in order for a message that names no command (a question in words)."""
         self._fallbacks.append(handler)
         return handler
+
+    def awaits(self, handler: Fallback) -> Fallback:
+        """Tried first for a message that is no command with its arguments: the answer to
+        something the bot asked for (the forward after LAPOR alone)."""
+        self._awaited.append(handler)
+        return handler
+
+    def awaited(self) -> list[Fallback]:
+        return list(self._awaited)
 
     @property
     def commands(self) -> list[Command]:
@@ -138,30 +173,37 @@ class CommandRegistry:
         return Parsed(command, word, args, language)
 
     def _phrase(self, word: str, args: str) -> tuple[str, str]:
-        """A command of two words ("SIARAN SAYA", "MY BROADCASTS"): the phrase and what follows."""
-        rest = args.split(maxsplit=1)
-        if not rest:
-            return word, args
-        phrase = f"{word} {_TRAILING.sub('', rest[0]).upper()}"
-        if phrase not in self._by_word:
-            return word, args
-        return phrase, rest[1].strip() if len(rest) > 1 else ""
+        """A command of two or three words ("SIARAN SAYA", "DELETE MY DATA"): the longest
+        phrase and what follows."""
+        for taken in (2, 1):
+            rest = args.split(maxsplit=taken)
+            if len(rest) < taken:
+                continue
+            words = (_TRAILING.sub("", w).upper() for w in rest[:taken])
+            phrase = " ".join((word, *words))
+            if phrase in self._by_word:
+                return phrase, rest[taken].strip() if len(rest) > taken else ""
+        return word, args
 
     def allowed(self, command: Command, conversation: Conversation) -> bool:
+        return command.explains_refusal or self._has_role(command, conversation)
+
+    def _has_role(self, command: Command, conversation: Conversation) -> bool:
         if command.role is None:
             return True
         highest = conversation.highest_role
         return highest is not None and highest.rank >= command.role.rank
 
     def available_to(self, conversation: Conversation) -> list[Command]:
-        return [c for c in self._commands if self.allowed(c, conversation)]
+        return [c for c in self._commands if self._has_role(c, conversation)]
 
     def words_for(self, conversation: Conversation) -> list[str]:
-        """The command words this sender may use, in their language."""
+        """The command words this sender may use, in their language (those MENU lists)."""
         english = conversation.language == "en"
         return [
             w
             for c in self.available_to(conversation)
+            if c.listed
             for w in (c.english if english and c.english else (c.name, *c.aliases))
         ]
 

@@ -3,7 +3,36 @@
 from __future__ import annotations
 
 # Importing registers the commands on `main`.
-from bot.cli import calendar, content, delivery, elections, faq, people, serve
+from bot.cli import (
+    accounts,
+    blackouts,
+    broadcasts,
+    calendar,
+    campaigns,
+    content,
+    elections,
+    faq,
+    groups_calendar,
+    people,
+    privacy,
+    serve,
+    templates,
+)
 from bot.cli.base import main
 
-__all__ = ["calendar", "content", "delivery", "elections", "faq", "main", "people", "serve"]
+__all__ = [
+    "accounts",
+    "blackouts",
+    "broadcasts",
+    "calendar",
+    "campaigns",
+    "content",
+    "elections",
+    "faq",
+    "groups_calendar",
+    "main",
+    "people",
+    "privacy",
+    "serve",
+    "templates",
+]

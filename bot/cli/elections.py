@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from bot.cli.base import in_zone, main, pass_context
 from broadcasts.db.models import Election as ElectionRow
-from broadcasts.db.schema import upgrade
-from broadcasts.elections.calendar import CalendarError, Election, parse_election
+from broadcasts.elections.calendar import Election, ElectionDataError, parse_election
 from broadcasts.elections.stored import is_loaded, load_calendar, read_calendar_file
 from broadcasts.runtime import Runtime
 
@@ -28,9 +27,8 @@ def load(context: Runtime, file: Path, replace: bool) -> None:
     """Load an election calendar from a YAML FILE (see config/elections/ for the form)."""
     try:
         election = read_calendar_file(file)
-    except CalendarError as error:
+    except ElectionDataError as error:
         raise click.ClickException(f"{error}\nNothing was loaded.") from error
-    upgrade(context.database)
     with context.database.transaction() as session:
         if is_loaded(session, election.code) and not replace:
             raise click.ClickException(
@@ -45,7 +43,6 @@ def load(context: Runtime, file: Path, replace: bool) -> None:
 @pass_context
 def list_calendars(context: Runtime) -> None:
     """The calendars loaded, with their voting day and when they were loaded."""
-    upgrade(context.database)
     with context.database.transaction() as session:
         rows = session.execute(
             select(ElectionRow.code, ElectionRow.document, ElectionRow.loaded_at).order_by(
@@ -58,7 +55,7 @@ def list_calendars(context: Runtime) -> None:
     for code, document, loaded_at in rows:
         try:
             summary = describe(parse_election(document, code))
-        except CalendarError as error:
+        except ElectionDataError as error:
             summary = f"DAMAGED: {error}"
         loaded = in_zone(loaded_at, context.settings.bot_timezone)
         click.echo(f"{code:<14} {summary}; loaded {loaded}")

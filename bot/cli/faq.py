@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from bot.cli.base import in_zone, main, pass_context
 from broadcasts.db.models import FaqEntryRow
-from broadcasts.db.schema import upgrade
 from broadcasts.elections.faq import FaqError, load_faq, parse_entry, read_faq_file
 from broadcasts.runtime import Runtime
 
@@ -31,7 +30,6 @@ def load(context: Runtime, file: Path) -> None:
         entries = read_faq_file(file)
     except FaqError as error:
         raise click.ClickException(f"{error}\nNothing was loaded.") from error
-    upgrade(context.database)
     with context.database.transaction() as session:
         added, replaced = load_faq(session, entries, context.clock.now())
     click.echo(f"loaded {len(added)}, replaced {len(replaced)} FAQ entries from {file.name}")
@@ -41,7 +39,6 @@ def load(context: Runtime, file: Path) -> None:
 @pass_context
 def list_entries(context: Runtime) -> None:
     """The FAQ entries loaded: id, Indonesian title, source, and when each was loaded."""
-    upgrade(context.database)
     with context.database.transaction() as session:
         rows = session.execute(
             select(FaqEntryRow.entry_id, FaqEntryRow.document, FaqEntryRow.loaded_at).order_by(

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 
 import click
-from werkzeug.security import generate_password_hash
 
 from bot.chat.inbound import Inbound, answer
-from bot.cli.base import acting, by_option, in_zone, main, pass_context, zone_text
-from broadcasts.db.models import AdminUser, Group, Membership, Role
-from broadcasts.db.schema import upgrade
-from broadcasts.people import actors, membership
-from broadcasts.people.membership import GroupNode, MembershipError, shown_phone
+from bot.cli.base import acting, by_option, fail, in_zone, main, pass_context, refusal, zone_text
+from broadcasts.db.models import Group, Membership, Role
+from broadcasts.errors import MembershipError
+from broadcasts.people import actors, erasure, membership
+from broadcasts.people.membership import GroupNode, shown_phone
 from broadcasts.people.phones import PhoneError, normalise_phone
 from broadcasts.phrasebook import render
 from broadcasts.runtime import Runtime
-
-
-def fail(message: str) -> click.ClickException:
-    return click.ClickException(message)
-
-
-def membership_message(error: MembershipError) -> str:
-    """The CLI speaks English to operators; chat replies come from the templates. Their *bold*
-    marks are WhatsApp's and go; asterisks in the data (a masked number) stay."""
-    data = {k: v.replace("*", "\0") if isinstance(v, str) else v for k, v in error.data.items()}
-    return render(f"error_{error.key}", "en", **data).replace("*", "").replace("\0", "*")
 
 
 def not_a_phone(phone: str) -> click.ClickException:
@@ -56,7 +43,6 @@ def group_create(
     context: Runtime, code: str, name: str, parent_code: str | None, timezone: str | None
 ) -> None:
     """Create a group; its join code is printed as the last line."""
-    upgrade(context.database)
     try:
         with context.database.transaction() as session:
             created = membership.create_group(
@@ -71,7 +57,7 @@ def group_create(
             zone = zone_text(created.timezone, context.clock.now())
             click.echo(f"Group {created.code} ({created.name}), time zone {zone}")
     except MembershipError as error:
-        raise fail(membership_message(error)) from error
+        raise refusal(error) from error
     click.echo(join_code)
 
 
@@ -90,18 +76,76 @@ def member() -> None:
     show_default=True,
 )
 @click.option("--name", help="The member's name.")
+@by_option(doing="adds them (recorded as who gave their consent)")
 @pass_context
-def member_add(context: Runtime, phone: str, group_code: str, role: str, name: str | None) -> None:
-    """Add a member to a group (or change their role in it)."""
-    upgrade(context.database)
+def member_add(
+    context: Runtime, phone: str, group_code: str, role: str, name: str | None, by: str | None
+) -> None:
+    """Add a member to a group (or change their role in it). Adding records their consent as
+    given through the command line, by --by, now."""
     try:
         with context.database.transaction() as session:
-            joined = membership.add_member(session, phone, group_code, role=Role(role), name=name)
-            click.echo(f"{joined.member.phone} is {joined.role} of {joined.group.code}")
+            actor = acting(session, by)
+            actors.require_account(actor, "add members")
+            joined = membership.add_member(
+                session,
+                phone,
+                group_code,
+                role=Role(role),
+                name=name,
+                added_by=actor.key,
+                now=context.clock.now(),
+            )
+            click.echo(f"{_person(joined)} is {joined.role} of {joined.group.code}")
     except PhoneError as error:
         raise not_a_phone(phone) from error
     except MembershipError as error:
-        raise fail(membership_message(error)) from error
+        raise refusal(error) from error
+
+
+@member.command("erase")
+@click.argument("phone")
+@by_option(doing="handles the request")
+@click.option("--yes", is_flag=True, help="Erase without asking to confirm.")
+@pass_context
+def member_erase(context: Runtime, phone: str, by: str | None, yes: bool) -> None:
+    """Erase the personal data of PHONE, on a request that did not come by chat (a letter):
+    the same as HAPUS DATA. Their number, name, messages, groups and roles go; broadcasts and
+    delivery counts stay, without the person."""
+    try:
+        number = normalise_phone(phone)
+    except PhoneError as error:
+        raise fail(
+            f"{phone!r} is not a phone number (try 0812… or +62812…); nothing was erased"
+        ) from error
+    shown = shown_phone(number)
+    with context.database.transaction() as session:
+        known = membership.find_member(session, phone=number) is not None
+    if not known:
+        raise fail(f"no one with the number {shown} is known to the bot; nothing was erased")
+    if not yes:
+        click.confirm(f"Erase all personal data of {shown}? This cannot be undone", abort=True)
+    with context.database.transaction() as session:
+        actor = acting(session, by)
+        actors.require_account(actor, "erase a person's data")
+        found = membership.find_member(session, phone=number)
+        if found is None:  # erased meanwhile (by chat)
+            raise fail(f"no one with the number {shown} is known to the bot; nothing was erased")
+        done = erasure.erase(
+            session,
+            found,
+            context.clock.now(),
+            via="cli",
+            actor=actor.key,
+            default_language=context.settings.bot_language,
+        )
+    groups, texts = _count(done.groups, "group"), _count(done.messages, "incoming text")
+    click.echo(f"erased {shown}, now erased member #{done.member_id}: left {groups}")
+    click.echo(f"deleted {texts} and {_count(done.reports, 'report link')}")
+    click.echo(
+        f"{_count(done.deliveries, 'message')} sent to them stay in the delivery counts, "
+        f"without the number; {done.stopped} still queued will not be sent"
+    )
 
 
 @member.command("list")
@@ -110,7 +154,6 @@ def member_add(context: Runtime, phone: str, group_code: str, role: str, name: s
 @pass_context
 def member_list(context: Runtime, group_code: str, full_numbers: bool) -> None:
     """The group's own members with their roles (editors first)."""
-    upgrade(context.database)
     try:
         with context.database.transaction() as session:
             found = membership.group_by_code(session, group_code)
@@ -118,7 +161,7 @@ def member_list(context: Runtime, group_code: str, full_numbers: bool) -> None:
             click.echo(f"{found.code} ({found.name}): {_count(len(joined), 'member')}")
             _echo_members(found, joined, full_numbers)
     except MembershipError as error:
-        raise fail(membership_message(error)) from error
+        raise refusal(error) from error
 
 
 @member.command("remove")
@@ -129,7 +172,6 @@ def member_list(context: Runtime, group_code: str, full_numbers: bool) -> None:
 def member_remove(context: Runtime, phone: str, group_code: str, by: str | None) -> None:
     """Take a member out of a group (they stay in the groups below it). The last editor of a
     group with no editor above it cannot be removed: make someone else editor first."""
-    upgrade(context.database)
     try:
         with context.database.transaction() as session:
             actor = acting(session, by)
@@ -142,7 +184,7 @@ def member_remove(context: Runtime, phone: str, group_code: str, by: str | None)
     except PhoneError as error:
         raise not_a_phone(phone) from error
     except MembershipError as error:
-        raise fail(f"{membership_message(error)}\nNothing was changed.") from error
+        raise refusal(error) from error
 
 
 @member.command("role")
@@ -153,7 +195,6 @@ def member_remove(context: Runtime, phone: str, group_code: str, by: str | None)
 @pass_context
 def member_role(context: Runtime, phone: str, role: str, group_code: str, by: str | None) -> None:
     """Give a member of a group another ROLE there: member, coordinator or editor."""
-    upgrade(context.database)
     try:
         with context.database.transaction() as session:
             actor = acting(session, by)
@@ -169,14 +210,13 @@ def member_role(context: Runtime, phone: str, role: str, group_code: str, by: st
     except PhoneError as error:
         raise not_a_phone(phone) from error
     except MembershipError as error:
-        raise fail(f"{membership_message(error)}\nNothing was changed.") from error
+        raise refusal(error) from error
 
 
 @group.command("list")
 @pass_context
 def group_list(context: Runtime) -> None:
     """Every group as a tree (sub-groups under their parent), with its time zone and members."""
-    upgrade(context.database)
     now = context.clock.now()
     with context.database.transaction() as session:
         nodes = membership.group_tree(session)
@@ -206,7 +246,6 @@ def group_list(context: Runtime) -> None:
 @pass_context
 def group_show(context: Runtime, code: str, full_numbers: bool) -> None:
     """One group: its parent and sub-groups, time zone, join code, and members with roles."""
-    upgrade(context.database)
     now = context.clock.now()
     try:
         with context.database.transaction() as session:
@@ -227,7 +266,7 @@ def group_show(context: Runtime, code: str, full_numbers: bool) -> None:
             click.echo("")
             _echo_members(found, joined, full_numbers)
     except MembershipError as error:
-        raise fail(membership_message(error)) from error
+        raise refusal(error) from error
 
 
 def _count(n: int, noun: str) -> str:
@@ -277,34 +316,6 @@ def _echo_members(found: Group, joined: list[Membership], full_numbers: bool) ->
         click.echo("  ".join([*cells, row[4]]).rstrip())
 
 
-@main.group()
-def admin() -> None:
-    """Dashboard logins."""
-
-
-@admin.command("create")
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@pass_context
-def admin_create(context: Runtime, username: str, password_stdin: bool) -> None:
-    """Create a dashboard login."""
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise fail("the username must be 1 to 64 characters")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise fail("the password must be at least 8 characters")
-    upgrade(context.database)
-    with context.database.transaction() as session:
-        if session.query(AdminUser).filter_by(username=username).first() is not None:
-            raise fail(f"admin {username!r} already exists")
-        session.add(AdminUser(username=username, password_hash=generate_password_hash(password)))
-    click.echo(f"admin {username} created")
-
-
 @main.command()
 @click.option("--from", "sender", required=True, help="The phone number you speak as.")
 @click.option("--name", help="Your name, as WhatsApp would show it.")
@@ -316,7 +327,6 @@ def chat(context: Runtime, sender: str, name: str | None, message: str | None) -
         phone = normalise_phone(sender)
     except PhoneError as error:
         raise not_a_phone(sender) from error
-    upgrade(context.database)
     from broadcasts.elections import faq
     from broadcasts.elections.stored import load_bundled
 
@@ -326,7 +336,11 @@ def chat(context: Runtime, sender: str, name: str | None, message: str | None) -
 
     def say(text: str) -> None:
         inbound = Inbound(f"CHAT{uuid.uuid4().hex}", f"whatsapp:{phone}", text, name)
-        click.echo(answer(context.database, context.settings, context.clock, inbound))
+        said = answer(context.database, context.settings, context.clock, inbound)
+        click.echo(said.text)
+        if said.media_url:  # WhatsApp would show the picture; a terminal says where it is
+            language = said.language or context.settings.bot_language
+            click.echo(render("picture_link", language, url=said.media_url))
 
     if message is not None:
         say(message)

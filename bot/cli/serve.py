@@ -11,18 +11,17 @@ from werkzeug.serving import make_server
 
 from bot.cli.base import main, pass_context
 from bot.web.app import create_app
-from broadcasts.db.schema import upgrade
+from bot.web.dashboard.security import QuietRequestHandler
 from broadcasts.elections import faq
 from broadcasts.elections.stored import load_bundled
 from broadcasts.runtime import Runtime
-from broadcasts.worker import build_scheduler
+from broadcasts.worker import JOBS, build_scheduler
 
 log = logging.getLogger(__name__)
 
 
 def prepare(context: Runtime) -> None:
     """Migrations, then the bundled election calendars the database does not have yet."""
-    upgrade(context.database)
     with context.database.transaction() as session:
         load_bundled(session, context.clock.now())
         faq.load_bundled(session, context.clock.now())
@@ -51,7 +50,7 @@ def run(context: Runtime, host: str, port: int) -> None:
     worker_services = Runtime(context.settings, context.database, context.clock)
     scheduler = build_scheduler(worker_services, blocking=False)
     app = create_app(context.settings, database=context.database, clock=context.clock)
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     transport = "Twilio" if context.settings.twilio_enabled else "console"
     backend = context.database.url.get_backend_name()
     click.echo(f"Humasbot on http://{host}:{port} ({transport} transport, {backend})")
@@ -96,10 +95,14 @@ def web(bind: str, workers: int) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Run every job once, in order, and exit (no scheduler).")
 @pass_context
-def worker(context: Runtime) -> None:
+def worker(context: Runtime, once: bool) -> None:
     """The worker process: the scheduler and the dispatcher."""
     prepare(context)
-    worker_services = Runtime(context.settings, context.database, context.clock)
+    if once:
+        for job in JOBS:
+            job.run(context)
+        return
     click.echo("worker started")
-    build_scheduler(worker_services, blocking=True).start()
+    build_scheduler(context, blocking=True).start()

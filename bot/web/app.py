@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -14,13 +14,15 @@ from bot.web import (
     editorial_feed,
     election_feed,
     health,
+    media,
+    privacy,
     status_callbacks,
     twilio,
 )
 from broadcasts.clock import Clock, SystemClock
 from broadcasts.db.database import Database
 from broadcasts.runtime import Runtime
-from config.settings import TEMPLATES_DIR, Settings, load_settings
+from config.settings import STATIC_DIR, TEMPLATES_DIR, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,12 @@ def create_app(
     clock: Clock | None = None,
 ) -> Flask:
     settings = settings or load_settings()
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "dashboard"))
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES_DIR / "dashboard"),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
     app.config["SECRET_KEY"] = settings.secret_key or "humasbot-development-only"
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["humasbot"] = Runtime(
@@ -43,6 +50,7 @@ def create_app(
     app.config["SESSION_COOKIE_SECURE"] = settings.public_base_url.startswith("https://")
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the login session
 
+    dashboard.security.init_app(app)
     # Forms carry a CSRF token; Twilio's webhooks are signed instead and carry none.
     csrf = CSRFProtect(app)
     for signed_by_twilio in (twilio.blueprint, status_callbacks.blueprint):
@@ -54,6 +62,8 @@ def create_app(
         health.blueprint,
         election_feed.blueprint,
         editorial_feed.blueprint,
+        media.blueprint,
+        privacy.blueprint,
     ):
         app.register_blueprint(blueprint)
 
@@ -61,7 +71,7 @@ def create_app(
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         if request.path.startswith("/admin"):  # people in a browser: a page, in their words
-            return render_template("error.html", code=code, admin=session.get("admin")), code
+            return render_template("error.html", code=code, account=g.get("account")), code
         return {"error": error.name, "detail": error.description}, code
 
     return app

@@ -1,14 +1,17 @@
 """GET /calendar/<group>.ics?token=…: a group's editorial calendar, for officers to subscribe to.
 
 The coming sends (with why one was moved or held) and what the last weeks sent or missed. The
-link carries a token signed with SECRET_KEY for that one group (`humasbot calendar link GROUP`):
-a missing or wrong token gets 403, an unknown group 404.
+link carries a token signed with SECRET_KEY for that one group (`humasbot calendar link GROUP`).
+A missing or wrong token and an unknown group get the same 403, so codes cannot be enumerated;
+without SECRET_KEY the feed is refused (503), as the dashboard's login is: a token signed with a
+key anyone can read would open every group's calendar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, request
 from icalendar import Calendar, Event
@@ -61,23 +64,32 @@ def group_calendar(code: str) -> Response:
     app_runtime = runtime()
     language = language if language in SUPPORTED_LANGUAGES else app_runtime.settings.bot_language
     now = app_runtime.clock.now()
+    if not app_runtime.settings.secret_key:
+        abort(503, description="calendar links need SECRET_KEY to be set on the server")
+    wanted = code.strip().upper()[:32]
+    # The token is checked before the group is looked up: an unknown code and a known one
+    # without its token get the same answer.
+    if not token_allows(app_runtime.settings, wanted, request.args.get("token", "")):
+        _refuse()
     with app_runtime.database.transaction() as session:
-        group = session.scalar(select(Group).where(Group.code == code.strip().upper()[:32]))
+        group = session.scalar(select(Group).where(Group.code == wanted))
         if group is None:
-            abort(404, description=f"there is no group {code}")
-        if not token_allows(app_runtime.settings, group.code, request.args.get("token", "")):
-            abort(
-                403,
-                description=(
-                    "this calendar link is not valid for this group: make it again with "
-                    "`humasbot calendar link` using the server's own SECRET_KEY"
-                ),
-            )
+            _refuse()
         body = feed(session, group, language, now)
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = f'inline; filename="{group.code}.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _refuse() -> NoReturn:
+    abort(
+        403,
+        description=(
+            "this calendar link is not valid: make it again with `humasbot calendar link` "
+            "using the server's own SECRET_KEY"
+        ),
+    )
 
 
 def feed(session: Session, group: Group, language: str, now: datetime) -> bytes:

@@ -24,11 +24,17 @@ PRODUCT_ID = "-//Humasbot//Election calendars//ID"
 UID_DOMAIN = "elections.humasbot"
 
 
-@blueprint.get("/elections.ics")
-def elections_ics() -> Response:
+def requested_language() -> str:
+    """`?lang=` (Indonesian when absent); a language the bot does not speak is a 400."""
     language = request.args.get("lang", "id").strip().lower()
     if language not in SUPPORTED_LANGUAGES:
         abort(400, description=f"lang must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return language
+
+
+@blueprint.get("/elections.ics")
+def elections_ics() -> Response:
+    language = requested_language()
     app_runtime = runtime()
     with app_runtime.database.transaction() as session:
         found = calendars.snapshot(session)

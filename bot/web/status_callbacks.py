@@ -24,11 +24,16 @@ STATUS_CALLBACKS = Counter(
 )
 
 
+# Delivery ids and error codes are 32-bit columns: a bigger number cannot be ours, and the
+# database driver refuses to bind one (a 500), so it is read as malformed.
+_LARGEST = 2**31 - 1
+
+
 def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
+    if not raw or not raw.isascii() or not raw.isdigit():  # int() also reads "١٢" and " 7"
         return None
+    number = int(raw)
+    return number if number <= _LARGEST else None
 
 
 @blueprint.post("/status")

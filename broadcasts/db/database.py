@@ -24,6 +24,10 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+# The largest id an INTEGER key holds on both databases: a larger one names no row (and would
+# make PostgreSQL refuse the query), so lookups answer "not found" without asking.
+MAX_ID = 2**31 - 1
+
 # How long a SQLite writer waits for the one before it before giving up.
 BUSY_TIMEOUT_MS = 30_000
 

@@ -11,10 +11,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -77,7 +79,10 @@ class Group(Base):
 
 
 class Member(Base):
-    """A person the bot talks to. Phone today; a WhatsApp user id may identify them later."""
+    """A person the bot talks to. Phone today; a WhatsApp user id may identify them later.
+
+    An erased member stays as a row with no phone, name or language (`erased_at` set): the
+    deliveries and broadcasts that point at it keep their counts, without the person."""
 
     __tablename__ = "members"
 
@@ -89,6 +94,9 @@ class Member(Base):
     opted_out_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erasure_requested_at: Mapped[datetime | None]  # HAPUS DATA, waiting for YA HAPUS
+    report_requested_at: Mapped[datetime | None]  # LAPOR alone, waiting for the forward
+    erased_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member")
 
@@ -111,11 +119,48 @@ class Membership(Base):
     group: Mapped[Group] = relationship()
 
 
+class ConsentSource(enum.StrEnum):
+    """How a member came to receive a group's broadcasts."""
+
+    JOIN_CODE = "join_code"  # DAFTAR with the group's invitation code, by chat
+    CLI = "cli"  # added by an operator: `humasbot member add`
+    DASHBOARD = "dashboard"  # added by an admin in the dashboard
+    IMPORT = "import"  # a list of members imported by an admin
+    UNRECORDED = "unrecorded"  # joined before consents were recorded (migration 0006)
+
+
+class Consent(Base):
+    """Each joining of a group, with how, when and by whom: the office's record of consent.
+
+    Kept when the member leaves or is erased (`withdrawn_at` is set), so the record of what was
+    agreed stays, without the person."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16))  # ConsentSource
+    message_sid: Mapped[str | None] = mapped_column(String(64))  # the DAFTAR message
+    given_by: Mapped[str | None] = mapped_column(String(100))  # who added them; None: themselves
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
 class InboundMessage(Base):
     """Every message received, once per MessageSid, with the reply given (a replay gets it)."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (Index("ix_inbound_member_received", "member_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_member_received", "member_id", "received_at"),
+        # The retention job's range: rows whose text is still kept (see people.retention).
+        Index(
+            "ix_inbound_texts_kept",
+            "received_at",
+            postgresql_where=text("sender <> ''"),
+            sqlite_where=text("sender <> ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -149,13 +194,66 @@ class FaqEntryRow(Base):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AccountRole(enum.StrEnum):
+    """A dashboard account's role. Ordered: each may do what the ones before it may."""
+
+    VIEWER = "viewer"  # reads every page but users; changes nothing
+    EDITOR = "editor"  # writes and approves content and broadcasts (never their own)
+    ADMIN = "admin"  # also groups, members and accounts
+
+    @property
+    def rank(self) -> int:
+        return list(AccountRole).index(self)
+
+
 class AdminUser(Base):
+    """A dashboard account. `member_id` links an editor to their phone so that four-eyes holds
+    across chat and web: what they proposed by chat they may not approve on the web, and back."""
+
     __tablename__ = "admin_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role: Mapped[str] = mapped_column(
+        String(16), default=AccountRole.ADMIN.value, server_default=AccountRole.ADMIN.value
+    )
+    disabled_at: Mapped[datetime | None]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    member: Mapped[Member | None] = relationship()
+
+
+class AdminSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored, so a
+    database dump opens no session. Logging out, disabling the account or changing its password
+    deletes the rows, which ends those sessions wherever their cookies are."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_user_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """A wrong password (or unknown name), kept for the login throttle's window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username", "username", "failed_at"),
+        Index("ix_login_failures_address", "address", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime]
 
 
 # --- Content, broadcasts and their delivery -------------------------------------------------
@@ -203,6 +301,12 @@ class Content(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="id")
     kind: Mapped[str] = mapped_column(String(16), default=ContentKind.LITERACY.value)
+    # A clarification's finding (hoaxes.verdicts.Verdict) and where it is shown to be so.
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    # Its words as CEK compares them (hoaxes.search): set once it is an approved clarification,
+    # '' otherwise. Full-text indexed: FTS5 on SQLite, a GIN index on PostgreSQL (migration 0007).
+    search_terms: Mapped[str] = mapped_column(Text, default="")
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(100))
@@ -234,6 +338,11 @@ class Broadcast(Base):
     planned_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A clarification of a hoax claim (`hoax_claims.id`): it goes to the claim's reporters, not
+    # to the group tree (delivery.planning); the group is the one whose editors approve it. No
+    # foreign key: on SQLite only rebuilding `broadcasts` could drop one, and that would cascade
+    # to their deliveries.
+    claim_id: Mapped[int | None]
 
     group: Mapped[Group] = relationship()
 
@@ -291,13 +400,122 @@ class WhatsAppTemplate(Base):
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HoaxReport(Base):
-    __tablename__ = "hoax_reports"
+# --- Hoax reports, the claims they make, and their clarification -----------------------------
+
+
+class HoaxClaim(Base):
+    """One suspected hoax, however many reports of it arrive (grouped by `hoaxes.claims`)."""
+
+    __tablename__ = "hoax_claims"
+    __table_args__ = (Index("ix_hoax_claims_latest", "latest_report_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    match_key: Mapped[str] = mapped_column(Text)  # its first report's words, as compared
+    # Plain ids, not foreign keys: reports point at their claim, and a key back would be a cycle.
+    first_report_id: Mapped[int]
+    latest_report_id: Mapped[int]
+    report_count: Mapped[int] = mapped_column(default=0)
+    first_report_at: Mapped[datetime]
+    latest_report_at: Mapped[datetime]
+
+
+class HoaxReport(Base):
+    __tablename__ = "hoax_reports"
+    __table_args__ = (
+        # The same text (and media) twice from one member is one report.
+        UniqueConstraint("member_id", "fingerprint", name="uq_hoax_report_member_fingerprint"),
+        Index("ix_hoax_reports_member_created", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None once the reporter is erased, or the link is past its retention (people.retention).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("hoax_claims.id"), index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # None: filed before 0007
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HoaxReportGroup(Base):
+    """The groups the reporter was in when they reported: whose coordinators see the report,
+    even after the reporter leaves or is erased."""
+
+    __tablename__ = "hoax_report_groups"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("hoax_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class HoaxReportMedia(Base):
+    """A picture, video, voice note or document forwarded with a report, as fetched."""
+
+    __tablename__ = "hoax_report_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("hoax_reports.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HoaxNoticeMark(Base):
+    """The last notice of reports planned for a coordinator (its dedupe key): whether it went,
+    and when, decides when the next may (at most one in a few minutes, see hoaxes.digests)."""
+
+    __tablename__ = "hoax_notice_marks"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class HoaxDigestItem(Base):
+    """A report a coordinator has not been told of yet: it waits for their next digest."""
+
+    __tablename__ = "hoax_digest_items"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("hoax_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class HoaxVerdict(Base):
+    """A coordinator's finding on a claim, proposed as a clarification: the library item CEK
+    finds, and the broadcast to the claim's reporters; both approved together by an editor
+    other than its author (`editorial.workflow`)."""
+
+    __tablename__ = "hoax_verdicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("hoax_claims.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id"))
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchWord(Base):
+    """A word of an approved clarification as written, with the term CEK compares it as: a
+    misspelt query word is read as the closest of these (`hoaxes.search`)."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+    head: Mapped[str] = mapped_column(String(2), index=True)  # its first letters
+    term: Mapped[str] = mapped_column(String(40))
 
 
 class AuditEvent(Base):
@@ -490,3 +708,27 @@ class CalendarAnchorBasis(Base):
     election_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Amplification: offices repost approved broadcasts on their own channels -----------------
+
+
+class Amplification(Base):
+    """A link an office (group) posted a broadcast at, confirmed by one of its members (SUDAH).
+
+    The link is kept as given and never fetched; `url_key` is its normalised form, hashed, so the
+    same link twice (another member, a trailing slash, `www.`) counts once for that office."""
+
+    __tablename__ = "amplifications"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "group_id", "url_key", name="uq_amplification_link"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))  # amplification.links.Platform
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,6 +20,7 @@ from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
     DeliveryState,
+    HoaxReport,
     Member,
     Membership,
     OutboundMessage,
@@ -66,8 +67,27 @@ def _recipients(group_id: int, *columns: Any) -> Select[Any]:
     )
 
 
+def _reporters(claim_id: int, *columns: Any) -> Select[Any]:
+    """Everyone who reported a hoax claim, each once, as a broadcast's audience: its
+    clarification goes to them, not to a group."""
+    reported = select(HoaxReport.member_id).where(HoaxReport.claim_id == claim_id)
+    return select(*columns).where(
+        Member.id.in_(reported), Member.opted_out_at.is_(None), Member.phone.is_not(None)
+    )
+
+
+def _audience(broadcast: Broadcast, *columns: Any) -> Select[Any]:
+    if broadcast.claim_id is not None:
+        return _reporters(broadcast.claim_id, *columns)
+    return _recipients(broadcast.group_id, *columns)
+
+
 def audience_size(session: Session, group_id: int) -> int:
     return session.scalar(_recipients(group_id, func.count(Member.id))) or 0
+
+
+def reporters_count(session: Session, claim_id: int) -> int:
+    return session.scalar(_reporters(claim_id, func.count(Member.id))) or 0
 
 
 def _is_approved(broadcast: Broadcast) -> bool:
@@ -94,8 +114,8 @@ def _claim(session: Session, broadcast: Broadcast, now: datetime) -> bool:
 
 def _insert_deliveries(session: Session, broadcast: Broadcast, now: datetime) -> int:
     when = literal(now, UTCDateTime())
-    rows = _recipients(
-        broadcast.group_id,
+    rows = _audience(
+        broadcast,
         literal(broadcast.id),
         Member.id,
         literal(ADDRESS_PREFIX) + Member.phone,

@@ -1,56 +1,29 @@
-"""The content library: items written once, approved once, reused by broadcasts and by CEK."""
+"""The content library: items written once, approved once, reused by broadcasts and by CEK
+(an approved clarification is indexed for CEK when it is approved: `hoaxes.search`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadcasts.db.database import MAX_ID
 from broadcasts.db.models import Content, ContentKind
 from broadcasts.editorial import audit
 from broadcasts.editorial.workflow import (
-    EditorialError,
     check_body,
     check_kind,
     check_language,
     check_media_url,
     clean_tags,
 )
+from broadcasts.errors import EditorialError
+from broadcasts.hoaxes import search
 
 MAX_TITLE = 200
-_MAX_ID = 2**31 - 1
-# Words too common to tell clarifications apart (shorter ones are dropped anyway).
-_STOPWORDS = frozenset(
-    {
-        "yang",
-        "dan",
-        "dari",
-        "itu",
-        "ini",
-        "apa",
-        "ada",
-        "untuk",
-        "dengan",
-        "atau",
-        "benar",
-        "tidak",
-        "apakah",
-        "kah",
-        "hoaks",
-        "hoax",
-        "the",
-        "and",
-        "for",
-        "are",
-        "was",
-        "that",
-        "this",
-    }
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def add_content(
@@ -64,8 +37,11 @@ def add_content(
     tags: Iterable[str] = (),
     language: str = "id",
     kind: ContentKind | str = ContentKind.LITERACY,
+    verdict: str | None = None,
+    source_url: str | None = None,
 ) -> Content:
-    """A new library item, not yet approved."""
+    """A new library item, not yet approved; a clarification may carry its verdict (HOAKS…)
+    and the address of its source."""
     title = " ".join(title.split())
     if not title:
         raise EditorialError("empty_title")
@@ -78,6 +54,8 @@ def add_content(
         tags=clean_tags(tags),
         language=check_language(language),
         kind=check_kind(kind).value,
+        verdict=verdict,
+        source_url=check_media_url(source_url),
         created_by=created_by[:100],
         created_at=now,
     )
@@ -87,8 +65,20 @@ def add_content(
     return content
 
 
+def broadcast_fields(item: Content) -> dict[str, Any]:
+    """What a broadcast of this library item carries, as `workflow.propose` takes it: its text,
+    media, kind, tags and language."""
+    return {
+        "body": item.body,
+        "media_url": item.media_url,
+        "kind": item.kind,
+        "tags": list(item.tags),
+        "language": item.language,
+    }
+
+
 def get_content(session: Session, content_id: int) -> Content:
-    found = session.get(Content, content_id) if 0 < content_id <= _MAX_ID else None
+    found = session.get(Content, content_id) if 0 < content_id <= MAX_ID else None
     if found is None:
         raise EditorialError("unknown_content", id=content_id)
     return found
@@ -122,45 +112,6 @@ def approve_content(session: Session, content_id: int, *, actor: str, now: datet
     content.approved_by = actor[:100]
     content.approved_at = now
     audit.record(session, actor, "approved", "content", content.id, now)
+    if search.searchable(content):
+        search.index(session, content)
     return content
-
-
-def search_words(text: str) -> list[str]:
-    """The words of a CEK query worth searching for, lower-case, each once."""
-    found: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if len(word) >= 3 and word not in _STOPWORDS and word not in found:
-            found.append(word)
-    return found[:10]
-
-
-def _score(content: Content, words: list[str]) -> int:
-    """Tags weigh most, then the title, then the body."""
-    title, body, tags = content.title.lower(), content.body.lower(), " ".join(content.tags)
-    return sum(3 * (w in tags) + 2 * (w in title) + (w in body) for w in words)
-
-
-def search_clarifications(
-    session: Session, text: str, *, language: str | None = None, limit: int = 3
-) -> list[Content]:
-    """Approved clarifications matching the words of `text`, best first (the reader's language
-    first among equals)."""
-    words = search_words(text)
-    if not words:
-        return []
-    haystacks = (func.lower(Content.title), func.lower(Content.body), cast(Content.tags, String))
-    matches = [field.contains(word, autoescape=True) for word in words for field in haystacks]
-    candidates = session.scalars(
-        select(Content)
-        .where(
-            Content.approved_at.is_not(None),
-            Content.kind == ContentKind.CLARIFICATION.value,
-            or_(*matches),
-        )
-        .limit(200)
-    ).all()
-    ranked = sorted(
-        candidates,
-        key=lambda c: (-_score(c, words), c.language != language, -c.id),
-    )
-    return [c for c in ranked if _score(c, words) > 0][:limit]

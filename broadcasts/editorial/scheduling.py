@@ -17,11 +17,10 @@ from broadcasts import phrasebook
 from broadcasts.db.models import Broadcast, BroadcastState, Member
 from broadcasts.editorial import audit, send_time
 from broadcasts.editorial import workflow as editorial
-from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import QuietHours
 from broadcasts.editorial_calendar.rules import parse_date, parse_time
+from broadcasts.errors import CalendarError, EditorialError
 
 # Broadcasts whose time can still change: not yet planned, cancelled or rejected.
 _MOVABLE = (BroadcastState.PENDING.value, BroadcastState.APPROVED.value)
@@ -107,7 +106,7 @@ def _set(
             "past_time",
             when=f"{local:%Y-%m-%d %H:%M}",
             now=f"{current:%Y-%m-%d %H:%M}",
-            zone=zone_name(local),
+            zone=phrasebook.zone_name(local),
             code=broadcast.group.code,
             at=local,
             current=current,
@@ -145,8 +144,3 @@ def _check_movable(broadcast: Broadcast) -> None:
     if broadcast.state == BroadcastState.REJECTED.value:
         raise ScheduleError("already_rejected", id=broadcast.id)
     raise ScheduleError("already_sent", id=broadcast.id)
-
-
-def zone_name(moment: datetime) -> str:
-    """WIB, WITA, WIT (what Indonesians call their zones), or the zone's own abbreviation."""
-    return phrasebook.zone_name(moment)

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from babel.dates import get_day_names, get_month_names
 from dateutil.relativedelta import relativedelta
 
-from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.errors import CalendarError
 from broadcasts.phrasebook import zone_name
 
 _TIME = re.compile(r"(\d{1,2})[.:](\d{2})")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadcasts.db.database import MAX_ID
 from broadcasts.db.models import (
     Broadcast,
     BroadcastState,
@@ -30,29 +31,21 @@ from broadcasts.db.models import (
 )
 from broadcasts.delivery import notices, outbox, planning
 from broadcasts.editorial import audit
-from broadcasts.people.group_tree import ancestry, subtree
-from broadcasts.people.membership import role_in_group
+from broadcasts.errors import EditorialError
+from broadcasts.hoaxes import search
+from broadcasts.people.group_tree import staff_above, subtree
+from broadcasts.people.membership import is_erased_actor, role_in_group, shown_phone
 from config.settings import SUPPORTED_LANGUAGES
 
 # Twilio refuses a WhatsApp body longer than this.
 MAX_BODY = 1600
 PREVIEW_LENGTH = 160
 # Ids are 32-bit integers in the database; a bigger number cannot be a broadcast.
-_MAX_ID = 2**31 - 1
 _OPEN_STATES = (
     BroadcastState.PENDING.value,
     BroadcastState.APPROVED.value,
     BroadcastState.SENDING.value,
 )
-
-
-class EditorialError(ValueError):
-    """A request about content or broadcasts that cannot be carried out; `key` names why."""
-
-    def __init__(self, key: str, **data: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.data = data
 
 
 # --- Checks on what is proposed -------------------------------------------------------------
@@ -113,9 +106,16 @@ def member_actor(member: Member) -> str:
 
 
 def display_name(member: Member | None, fallback: str) -> str:
+    """How a member is named to others: their name, else their number masked. "" for a person
+    whose data was erased (the templates say "anggota terhapus")."""
     if member is None:
-        return fallback.split(":", 1)[-1]
-    return member.name or member.phone or f"#{member.id}"
+        if is_erased_actor(fallback):
+            return ""
+        kind, _, rest = fallback.partition(":")
+        return shown_phone(rest) if kind == "member" and rest.startswith("+") else rest or kind
+    if member.erased_at is not None:
+        return ""
+    return member.name or (shown_phone(member.phone) if member.phone else f"#{member.id}")
 
 
 def may_coordinate(session: Session, member: Member, group: Group) -> bool:
@@ -129,14 +129,8 @@ def may_edit(session: Session, member: Member, group: Group) -> bool:
 
 def reviewers(session: Session, group: Group, *, exclude: Member | None = None) -> list[Member]:
     """Editors of the group and of every group above it (they approve here), each once."""
-    above = ancestry([group.id])
-    editors = select(Membership.member_id).where(
-        Membership.group_id.in_(select(above.c.id)), Membership.role == Role.EDITOR.value
-    )
-    query = select(Member).where(Member.id.in_(editors)).order_by(Member.id)
-    if exclude is not None:
-        query = query.where(Member.id != exclude.id)
-    return list(session.scalars(query))
+    besides = exclude.id if exclude is not None else None
+    return staff_above(session, [group.id], [Role.EDITOR], besides=besides)
 
 
 # --- Finding broadcasts ----------------------------------------------------------------------
@@ -144,7 +138,7 @@ def reviewers(session: Session, group: Group, *, exclude: Member | None = None) 
 
 def get_broadcast(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
     """The broadcast, locked against concurrent decisions when `lock` (PostgreSQL)."""
-    if not 0 < broadcast_id <= _MAX_ID:
+    if not 0 < broadcast_id <= MAX_ID:
         raise EditorialError("unknown_broadcast", id=broadcast_id)
     query = select(Broadcast).where(Broadcast.id == broadcast_id)
     if lock:
@@ -198,16 +192,22 @@ def propose(
     tags: Iterable[str] = (),
     language: str = "id",
     content: Content | None = None,
+    content_is_draft: bool = False,
+    claim_id: int | None = None,
     scheduled_at: datetime | None = None,
     now: datetime,
     tell_editors: bool = True,
 ) -> Broadcast:
     """A new PENDING broadcast to `group` and its sub-groups; the group's editors are told,
     unless the caller approves it at once (`tell_editors=False`: a calendar entry approved
-    ahead of time), when there is nothing for them to review."""
+    ahead of time), when there is nothing for them to review.
+
+    `content_is_draft`: the content was written with this broadcast (a clarification from a
+    verdict) and is approved with it. `claim_id`: a clarification that goes to the reporters of
+    that hoax claim instead of the group tree (`planning`); the group's editors approve it."""
     if author_member is not None and not may_coordinate(session, author_member, group):
         raise EditorialError("not_coordinator", code=group.code)
-    if content is not None and content.approved_at is None:
+    if content is not None and content.approved_at is None and not content_is_draft:
         raise EditorialError("content_not_approved", id=content.id)
     if scheduled_at is not None and scheduled_at.tzinfo is None:
         raise ValueError("scheduled_at must be timezone-aware")
@@ -225,6 +225,7 @@ def propose(
         tags=clean_tags(tags),
         state=BroadcastState.PENDING.value,
         scheduled_at=scheduled_at,
+        claim_id=claim_id,
         created_at=now,
     )
     session.add(broadcast)
@@ -274,13 +275,22 @@ def _check_editor(session: Session, broadcast: Broadcast, editor: Member | None)
 
 
 def approve(
-    session: Session, broadcast_id: int, *, editor: Member | None, actor: str, now: datetime
+    session: Session,
+    broadcast_id: int,
+    *,
+    editor: Member | None,
+    actor: str,
+    now: datetime,
+    same_person: Member | None = None,
 ) -> Broadcast:
     """Approves a pending broadcast. Due now (no time set, or its time has passed): planned in
-    this same transaction; otherwise `planning.plan_due` picks it up at its time."""
+    this same transaction; otherwise `planning.plan_due` picks it up at its time.
+
+    `same_person` is the member a dashboard account is linked to: what they proposed by chat
+    is as much their own as what the account proposed."""
     broadcast = get_broadcast(session, broadcast_id, lock=True)
     _check_editor(session, broadcast, editor)
-    own = editor is not None and editor.id == broadcast.author_id
+    own = any(m is not None and m.id == broadcast.author_id for m in (editor, same_person))
     if own or actor == broadcast.author:
         raise EditorialError("own_broadcast", id=broadcast.id)
     _require_state(broadcast, (BroadcastState.PENDING.value,))
@@ -289,6 +299,7 @@ def approve(
     broadcast.approved_by_id = editor.id if editor is not None else None
     broadcast.approved_at = now
     audit.record(session, actor, "approved", "broadcast", broadcast.id, now)
+    _approve_draft_content(session, broadcast, actor, now)
     _tell_author(
         session,
         broadcast,
@@ -300,6 +311,21 @@ def approve(
     if broadcast.scheduled_at is None or broadcast.scheduled_at <= now:
         planning.plan(session, broadcast, now)
     return broadcast
+
+
+def _approve_draft_content(
+    session: Session, broadcast: Broadcast, actor: str, now: datetime
+) -> None:
+    """Content written with its broadcast (`propose(content_is_draft=True)`) is approved with
+    it, by the same editor: the same four eyes. An approved clarification becomes findable."""
+    content = session.get(Content, broadcast.content_id) if broadcast.content_id else None
+    if content is None or content.approved_at is not None:
+        return
+    content.approved_by = actor[:100]
+    content.approved_at = now
+    audit.record(session, actor, "approved", "content", content.id, now, broadcast=broadcast.id)
+    if search.searchable(content):
+        search.index(session, content)
 
 
 def reject(

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, joinedload
 from broadcasts.db.models import CalendarEntry, CalendarTarget, Campaign, Content, Member
 from broadcasts.delivery import notices
 from broadcasts.editorial import audit
-from broadcasts.editorial.scheduling import zone_name
 from broadcasts.editorial.workflow import may_edit, reviewers
-from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.errors import CalendarError
+from broadcasts.phrasebook import zone_name
 
 # Reminders before an unapproved occurrence: (how long before, the name in its dedupe key).
 REMINDERS = ((timedelta(days=1), "day"), (timedelta(hours=1), "hour"))

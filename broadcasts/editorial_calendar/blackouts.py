@@ -17,11 +17,11 @@ from broadcasts.db.models import Blackout, CalendarTarget, Group
 from broadcasts.editorial import audit
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar import stages, targets
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import parse_anchor, parse_date
 from broadcasts.elections.stored import all_elections
+from broadcasts.errors import CalendarError, MembershipError
 from broadcasts.people.group_tree import subtree
-from broadcasts.people.membership import MembershipError, group_by_code
+from broadcasts.people.membership import group_by_code
 
 MAX_NAME = 100
 

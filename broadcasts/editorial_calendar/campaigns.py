@@ -31,13 +31,12 @@ from broadcasts.db.models import (
 )
 from broadcasts.editorial import audit
 from broadcasts.editorial import workflow as editorial
-from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar import entries, stages, targets
 from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import Anchored, Rule, stage_slug
 from broadcasts.elections.calendar import Election
 from broadcasts.elections.stored import all_elections
+from broadcasts.errors import CalendarError, EditorialError
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CAMPAIGN_FIELDS = frozenset(

@@ -23,10 +23,8 @@ from broadcasts.db.models import (
 )
 from broadcasts.editorial import audit
 from broadcasts.editorial import workflow as editorial
-from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar import stages, targets
 from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import (
     Anchored,
     Once,
@@ -40,7 +38,8 @@ from broadcasts.editorial_calendar.rules import (
 )
 from broadcasts.editorial_calendar.timeline import EntryView, next_slot
 from broadcasts.elections.calendar import Election
-from broadcasts.people.membership import MembershipError, group_by_code
+from broadcasts.errors import CalendarError, EditorialError, MembershipError
+from broadcasts.people.membership import group_by_code
 
 MAX_TITLE = 200
 

@@ -15,10 +15,10 @@ from broadcasts.db.models import CalendarTarget, Group, GroupQuietHours
 from broadcasts.editorial import audit
 from broadcasts.editorial_calendar import targets
 from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import QuietHours
+from broadcasts.errors import CalendarError, MembershipError
 from broadcasts.people.group_tree import subtree
-from broadcasts.people.membership import MembershipError, group_by_code
+from broadcasts.people.membership import group_by_code
 
 
 def set_quiet_hours(

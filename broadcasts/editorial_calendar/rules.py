@@ -32,7 +32,7 @@ from dateutil.rrule import (
     weekday,
 )
 
-from broadcasts.editorial_calendar.errors import CalendarError
+from broadcasts.errors import CalendarError
 
 ONCE_KEY = "once"
 ANCHOR_KEY = "anchor"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -31,22 +32,21 @@ from broadcasts.db.models import (
     Content,
     Group,
     Member,
-    Membership,
     OccurrenceState,
     Role,
 )
 from broadcasts.delivery import notices
 from broadcasts.delivery.notices import NoticeCounts
-from broadcasts.editorial import audit
+from broadcasts.editorial import audit, library
 from broadcasts.editorial import workflow as editorial
-from broadcasts.editorial.workflow import EditorialError
 from broadcasts.editorial_calendar import approval, stages
 from broadcasts.editorial_calendar.context import CalendarContext
 from broadcasts.editorial_calendar.targets import is_live, next_for, recompute_where, views_for
 from broadcasts.editorial_calendar.timeline import EntryView, Slot
 from broadcasts.elections.stored import all_elections
-from broadcasts.people.group_tree import ancestry
-from broadcasts.phrasebook import date_time
+from broadcasts.errors import EditorialError
+from broadcasts.people.group_tree import staff_above
+from broadcasts.phrasebook import when
 from broadcasts.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -226,21 +226,28 @@ def _proposed(
     now: datetime,
 ) -> Broadcast:
     # An entry sends its own text, or a library item as it is (its media, kind and language).
-    library = content if content is not None and entry.body is None else None
+    item = content if content is not None and entry.body is None else None
+    own: dict[str, Any] = {
+        "body": entry.body or "",
+        "media_url": None,
+        "kind": entry.kind,
+        "tags": [],
+    }
+    fields: dict[str, Any] = (
+        library.broadcast_fields(item) if item is not None else own | {"language": entry.language}
+    )
+    fields["media_url"] = entry.media_url or fields["media_url"]
+    fields["tags"] = [*entry.tags, *fields["tags"]]
     broadcast = editorial.propose(
         session,
         group=group,
         author=_author(entry),
         author_member=None,
-        body=library.body if library is not None else entry.body or "",
-        media_url=entry.media_url or (library.media_url if library is not None else None),
-        kind=library.kind if library is not None else entry.kind,
-        tags=[*entry.tags, *(library.tags if library is not None else [])],
-        language=library.language if library is not None else entry.language,
-        content=library if library is not None and library.approved_at is not None else None,
+        content=item if item is not None and item.approved_at is not None else None,
         scheduled_at=occurrence.due_at,
         now=now,
         tell_editors=not approved,  # approved ahead: no review request for what is going out
+        **fields,
     )
     if approved:
         # Approved ahead of time: by its editor, as the audit log and STATUS say.
@@ -258,12 +265,7 @@ def _author(entry: CalendarEntry) -> str:
 
 def coordinators(session: Session, group_id: int) -> list[Member]:
     """Coordinators and editors of the group and of the groups above it, each once."""
-    above = ancestry([group_id])
-    ids = select(Membership.member_id).where(
-        Membership.group_id.in_(select(above.c.id)),
-        Membership.role.in_([Role.COORDINATOR.value, Role.EDITOR.value]),
-    )
-    return list(session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id)))
+    return staff_above(session, [group_id], [Role.COORDINATOR, Role.EDITOR])
 
 
 def _tell_coordinators(
@@ -289,8 +291,8 @@ def _tell_coordinators(
                 "group": group.name,
                 "code": group.code,
                 "count": len(missed),
-                "due": date_time(first.due_at.astimezone(zone), language),
-                "last": date_time(last.due_at.astimezone(zone), language),
+                "due": when(first.due_at.astimezone(zone), language),
+                "last": when(last.due_at.astimezone(zone), language),
                 "late": bool(late),
                 "hours": _hours(now - late[0].due_at) if late else "0",
                 "grace": _hours(grace),

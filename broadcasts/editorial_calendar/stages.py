@@ -12,10 +12,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import StageSpan, stage_slug
 from broadcasts.elections.calendar import Election, Stage
 from broadcasts.elections.questions import bundled_vocabulary, words_of
+from broadcasts.errors import CalendarError
 
 KIND_PREFIX = "kind:"
 

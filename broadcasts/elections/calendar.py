@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import yaml
-
-from broadcasts.elections.fields import Fields
+from broadcasts.elections.fields import Fields, read_yaml
 
 VOTING = "voting"  # the kind of stage that is the election's voting day
 
@@ -26,7 +24,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class CalendarError(ValueError):
+class ElectionDataError(ValueError):
     """A calendar document the bot cannot use; the message names the file, the place and why."""
 
 
@@ -249,13 +247,7 @@ def _next_start(election: Election, today: date) -> date:
 
 def parse_yaml(text: str, origin: str = "calendar") -> Election:
     """An election from the text of a YAML calendar file; `origin` names it in errors."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "unreadable"
-        raise CalendarError(f"{origin}: not valid YAML{where}: {problem}") from error
+    document = read_yaml(text, origin, ElectionDataError)
     return parse_election(document, origin)
 
 
@@ -370,7 +362,7 @@ def _stages(fields: _Fields, where: str) -> tuple[Stage, ...]:
     seen: set[str] = set()
     for stage in stages:
         if stage.id in seen:
-            raise CalendarError(f"{where}: stage id {stage.id!r} is used twice")
+            raise ElectionDataError(f"{where}: stage id {stage.id!r} is used twice")
         seen.add(stage.id)
     return stages
 
@@ -413,17 +405,17 @@ def _stage(item: object, where: str) -> Stage:
 def _check_consistency(election: Election, where: str) -> None:
     voting = [s for s in election.stages if s.is_a(VOTING)]
     if len(voting) > 1:
-        raise CalendarError(f"{where}: only one stage may be of kind voting")
+        raise ElectionDataError(f"{where}: only one stage may be of kind voting")
     if election.decided:
         if not voting or not voting[0].official:
-            raise CalendarError(
+            raise ElectionDataError(
                 f"{where}: status set needs a stage of kind voting with official start/end "
                 "dates (or status: not-yet-set)"
             )
         return
     for stage in election.stages:
         if stage.start is not None and not stage.provisional:
-            raise CalendarError(
+            raise ElectionDataError(
                 f"{where}: stage {stage.id} has dates but the status is not-yet-set: mark them "
                 "provisional: true, or set status: set once KPU has decreed them"
             )
@@ -432,7 +424,7 @@ def _check_consistency(election: Election, where: str) -> None:
 class _Fields(Fields):
     """A mapping being read: unknown keys are refused and every error says where it is."""
 
-    error_type = CalendarError
+    error_type = ElectionDataError
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.value.get(key)

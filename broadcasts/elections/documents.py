@@ -101,3 +101,23 @@ def upsert(
         index_elements=[key],
         set_={"document": statement.excluded.document, "loaded_at": statement.excluded.loaded_at},
     )
+
+
+def insert_new(
+    session: Session, model: type[Any], key: str, documents: dict[str, Any], now: datetime
+) -> list[str]:
+    """Stores the documents whose key the table lacks (bundled ones never overwrite a load);
+    a row another process stores at the same moment stands. Returns the keys stored."""
+    present = set(session.scalars(select(getattr(model, key))))
+    missing = {name: document for name, document in documents.items() if name not in present}
+    if not missing:
+        return []
+    loaded_at = load_time(session, model.loaded_at, now)
+    stored: list[str] = []
+    for name, document in sorted(missing.items()):
+        values = {key: name, "document": document, "loaded_at": loaded_at}
+        if getattr(
+            session.execute(upsert(session, model, key, values, replace=False)), "rowcount", 0
+        ):
+            stored.append(name)
+    return stored

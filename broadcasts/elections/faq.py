@@ -24,14 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.db.models import FaqEntryRow
 from broadcasts.elections.calendar import Localized
-from broadcasts.elections.documents import Version, VersionedCache, load_time, upsert
-from broadcasts.elections.fields import Fields, kind_of
+from broadcasts.elections.documents import Version, VersionedCache, insert_new, load_time, upsert
+from broadcasts.elections.fields import Fields, kind_of, read_yaml
 from config.settings import FAQ_DIR
 
 log = logging.getLogger(__name__)
@@ -98,13 +97,7 @@ def parse_entry(document: object, origin: str = "FAQ entry") -> FaqEntry:
 
 def parse_faq_yaml(text: str, origin: str) -> tuple[FaqEntry, ...]:
     """The entries of an FAQ file's text; `origin` names the file in errors."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "unreadable"
-        raise FaqError(f"{origin}: not valid YAML{where}: {problem}") from error
+    document = read_yaml(text, origin, FaqError)
     return parse_faq(document, origin)
 
 
@@ -283,17 +276,8 @@ def load_bundled(session: Session, now: datetime, directory: Path = FAQ_DIR) -> 
             bundled[entry.id] = (entry, path.name)
     if not bundled:
         return []
-    present = set(session.scalars(select(FaqEntryRow.entry_id)))
-    missing = [entry for entry_id, (entry, _) in sorted(bundled.items()) if entry_id not in present]
-    loaded: list[str] = []
-    if missing:
-        loaded_at = _load_time(session, now)
-        for entry in missing:
-            # Another process starting at the same moment may insert it first: theirs stands.
-            values = _row_values(entry, loaded_at)
-            result = session.execute(_upsert(session, values, replace=False))
-            if getattr(result, "rowcount", 0):
-                loaded.append(entry.id)
+    documents = {entry_id: faq_document(entry) for entry_id, (entry, _) in bundled.items()}
+    loaded = insert_new(session, FaqEntryRow, "entry_id", documents, now)
     if loaded:
         forget_cached()
         log.info("loaded bundled FAQ entries: %s", ", ".join(loaded))

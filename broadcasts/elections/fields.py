@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+import yaml
+
 
 class Fields:
     """A mapping being read. Subclasses name their error type and add the readers they need."""
@@ -51,3 +53,14 @@ def kind_of(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     return f"{type(value).__name__} {value!r}"
+
+
+def read_yaml(text: str, origin: str, error_type: type[ValueError]) -> object:
+    """The document in a YAML text; an error names `origin` and the line where it broke."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "unreadable"
+        raise error_type(f"{origin}: not valid YAML{where}: {problem}") from error

@@ -20,9 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broadcasts.db.models import Election as ElectionRow
-from broadcasts.elections.calendar import CalendarError, Election, election_document, parse_election
+from broadcasts.elections.calendar import (
+    Election,
+    ElectionDataError,
+    election_document,
+    parse_election,
+)
 from broadcasts.elections.calendar import parse_yaml as parse_calendar_yaml
-from broadcasts.elections.documents import Version, VersionedCache, load_time, upsert
+from broadcasts.elections.documents import Version, VersionedCache, insert_new, load_time, upsert
 from config.settings import ELECTIONS_DIR
 
 log = logging.getLogger(__name__)
@@ -63,17 +68,17 @@ _cache = VersionedCache(
 
 
 def read_calendar_file(path: Path) -> Election:
-    """A calendar file parsed and validated; `CalendarError` names the file and the problem."""
+    """A calendar file parsed and validated; `ElectionDataError` names the file and the problem."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CalendarError(f"{path}: no such file") from None
+        raise ElectionDataError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise CalendarError(f"{path}: is a directory, not a calendar file") from None
+        raise ElectionDataError(f"{path}: is a directory, not a calendar file") from None
     except OSError as error:
-        raise CalendarError(f"{path}: cannot be read ({error.strerror})") from error
+        raise ElectionDataError(f"{path}: cannot be read ({error.strerror})") from error
     except UnicodeDecodeError:
-        raise CalendarError(f"{path}: is not UTF-8 text") from None
+        raise ElectionDataError(f"{path}: is not UTF-8 text") from None
     return parse_calendar_yaml(text, path.name)
 
 
@@ -96,17 +101,9 @@ def load_calendar(session: Session, election: Election, now: datetime) -> bool:
 
 def load_bundled(session: Session, now: datetime, directory: Path = ELECTIONS_DIR) -> list[str]:
     """Loads the bundled calendars whose code the database does not have; returns their codes."""
-    present = set(session.scalars(select(ElectionRow.code)))
-    loaded: list[str] = []
-    for path in bundled_files(directory):
-        election = read_calendar_file(path)
-        if election.code in present:
-            continue
-        values = _row_values(election, _load_time(session, now))
-        # Another process starting at the same moment may insert it first: theirs stands.
-        result = session.execute(_upsert(session, values, replace=False))
-        if getattr(result, "rowcount", 0):
-            loaded.append(election.code)
+    elections = [read_calendar_file(path) for path in bundled_files(directory)]
+    documents = {election.code: election_document(election) for election in elections}
+    loaded = insert_new(session, ElectionRow, "code", documents, now)
     if loaded:
         forget_cached()
         log.info("loaded bundled election calendars: %s", ", ".join(loaded))
@@ -133,7 +130,7 @@ def _parse_rows(session: Session) -> tuple[Election, ...]:
     for code, document in session.execute(select(ElectionRow.code, ElectionRow.document)):
         try:
             elections.append(parse_election(document, f"stored calendar {code}"))
-        except CalendarError:
+        except ElectionDataError:
             # Only validated documents are stored; a hand-edited row must not take the bot down.
             log.exception("skipping the stored calendar %s", code)
     return tuple(sorted(elections, key=lambda e: (e.year, e.code)))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from broadcasts.db.models import AdminUser, Group, Member
 from broadcasts.editorial.workflow import may_coordinate, may_edit, member_actor
-from broadcasts.people.membership import find_member, shown_phone
+from broadcasts.people.membership import find_member, is_erased_actor, shown_phone
 from broadcasts.people.phones import PhoneError, normalise_phone
 
 ACCOUNT_PREFIX = "admin:"
@@ -66,8 +66,11 @@ OPERATOR = Actor(OPERATOR_KEY)
 
 
 def shown_key(key: str) -> str:
-    """An audit key as an operator is shown it: a member's number masked."""
+    """An audit key as an operator is shown it: a member's number masked, an erased member as
+    such (`erased:17` → "erased member #17")."""
     prefix, _, rest = key.partition(":")
+    if is_erased_actor(key):
+        return f"erased member #{rest}"
     return f"{prefix}:{shown_phone(rest)}" if prefix == "member" and rest.startswith("+") else key
 
 
@@ -84,7 +87,11 @@ def resolve_by(session: Session, by: str) -> Actor:
     text = by.strip()
     if not text:
         raise ActorError("--by is empty: give a dashboard account's username or a member's phone")
-    account = session.scalar(select(AdminUser.username).where(AdminUser.username == text))
+    account = session.scalar(
+        select(AdminUser.username).where(
+            AdminUser.username == text, AdminUser.disabled_at.is_(None)
+        )
+    )
     member = _member(session, text)
     if account is not None and member is not None:
         raise ActorError(

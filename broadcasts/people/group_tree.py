@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import CTE, Select, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
-from broadcasts.db.models import Group
+from broadcasts.db.models import Group, Member, Membership, Role
 
 Roots = Iterable[int] | Select[int]
 
@@ -38,3 +38,20 @@ def ancestry(roots: Roots, name: str = "ancestry") -> CTE:
     )
     parent = aliased(Group)
     return tree.union(select(parent.id, parent.parent_id).where(parent.id == tree.c.parent_id))
+
+
+def staff_above(
+    session: Session, roots: Roots, roles: Iterable[Role], *, besides: int | None = None
+) -> list[Member]:
+    """Members who hold one of `roles` in the `roots` or any group above them, each once, in
+    id order; `besides` leaves one member out. Staff above a group act for it too: editors
+    above approve its broadcasts, coordinators above hear of its reports and missed posts."""
+    above = ancestry(roots)
+    holders = select(Membership.member_id).where(
+        Membership.group_id.in_(select(above.c.id)),
+        Membership.role.in_([role.value for role in roles]),
+    )
+    query = select(Member).where(Member.id.in_(holders)).order_by(Member.id)
+    if besides is not None:
+        query = query.where(Member.id != besides)
+    return list(session.scalars(query))

@@ -12,8 +12,10 @@ from sqlalchemy import bindparam, literal_column, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from broadcasts.db.models import Group, Member, Membership, Role
+from broadcasts.db.models import ConsentSource, Group, Member, Membership, Role
 from broadcasts.editorial import audit
+from broadcasts.errors import MembershipError
+from broadcasts.people import consent
 from broadcasts.people.group_tree import ancestry
 from broadcasts.people.phones import normalise_phone
 
@@ -70,15 +72,6 @@ _HOME_TIMEZONE = (
 # the lookup fetches one with the member (a date reply needs it), and any change this module
 # makes to a membership drops them. Only this module writes memberships.
 _HOME_TIMEZONES = "humasbot.home_timezones"
-
-
-class MembershipError(ValueError):
-    """A request about groups or members that cannot be carried out; `key` names the reason."""
-
-    def __init__(self, key: str, **data: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.data = data
 
 
 def find_member(
@@ -154,6 +147,8 @@ def _new_member(
     session: Session, phone: str, wa_id: str | None, name: str | None, at: datetime | None
 ) -> Member:
     member = Member(phone=phone, wa_id=wa_id, name=name, last_inbound_at=at)
+    if at is not None:
+        member.created_at = at  # the message's time, by the clock passed in
     session.add(member)
     session.flush()
     _known_home_timezones(session)[member.id] = None  # in no group yet
@@ -227,8 +222,12 @@ def add_member(
     *,
     role: Role = Role.MEMBER,
     name: str | None = None,
+    added_by: str = "system:cli",
+    source: ConsentSource = ConsentSource.CLI,
+    now: datetime | None = None,
 ) -> Membership:
-    """Adds (or re-roles) a member in a group; `phone` in any common form."""
+    """Adds (or re-roles) a member in a group; `phone` in any common form. A new membership's
+    consent is recorded as given through `source` by `added_by` (an actor key)."""
     group = group_by_code(session, group_code)
     member = get_or_create_member(session, normalise_phone(phone), name=name)
     if name:
@@ -246,11 +245,20 @@ def add_member(
     session.add(joined)
     session.flush()
     _memberships_changed(session)
+    consent.record(session, member.id, group.id, source, at=now, given_by=added_by)
     return joined
 
 
-def join(session: Session, member: Member, join_code: str) -> tuple[Group, bool]:
-    """Joins by join code; returns the group and whether the member was new to it."""
+def join(
+    session: Session,
+    member: Member,
+    join_code: str,
+    *,
+    message_sid: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Group, bool]:
+    """Joins by join code; returns the group and whether the member was new to it. Joining is
+    the member's consent, recorded with the message that asked (`message_sid`)."""
     group = session.scalar(select(Group).where(Group.join_code == join_code.strip().upper()))
     if group is None:
         raise MembershipError("unknown_join_code", code=join_code.strip().upper())
@@ -264,6 +272,9 @@ def join(session: Session, member: Member, join_code: str) -> tuple[Group, bool]
     session.add(Membership(member_id=member.id, group_id=group.id, role=Role.MEMBER.value))
     session.flush()
     _memberships_changed(session)
+    consent.record(
+        session, member.id, group.id, ConsentSource.JOIN_CODE, at=now, message_sid=message_sid
+    )
     return group, True
 
 
@@ -277,7 +288,20 @@ def leave(session: Session, member: Member, group_code: str) -> Group:
     session.delete(joined)
     session.flush()
     _memberships_changed(session)
+    consent.withdraw(session, member.id, group.id)
     return group
+
+
+def leave_all(session: Session, member: Member, now: datetime) -> int:
+    """Takes the member out of every group, whatever their role (their data is being erased);
+    returns how many groups they were in."""
+    joined = list(session.scalars(select(Membership).where(Membership.member_id == member.id)))
+    for row in joined:
+        session.delete(row)
+    session.flush()
+    _memberships_changed(session)
+    consent.withdraw(session, member.id, at=now)
+    return len(joined)
 
 
 def opt_out(member: Member, at: datetime) -> bool:
@@ -359,6 +383,19 @@ def shown_phone(phone: str | None) -> str:
         national = "0" + phone[3:]
         return f"{national[:4]}-****-{national[-4:]}"
     return f"{phone[:5]}****{phone[-4:]}"
+
+
+# How an erased member is named where they acted (the audit log, a broadcast's author): the
+# row's id, which says two actions were one person's without saying who (people.erasure).
+ERASED_PREFIX = "erased:"
+
+
+def erased_actor(member_id: int) -> str:
+    return f"{ERASED_PREFIX}{member_id}"
+
+
+def is_erased_actor(key: str | None) -> bool:
+    return bool(key) and str(key).startswith(ERASED_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -450,6 +487,7 @@ def remove_member(
     session.delete(joined)
     session.flush()
     _memberships_changed(session)
+    consent.withdraw(session, joined.member_id, joined.group_id, at=now)
     audit.record(
         session,
         actor,

@@ -29,3 +29,16 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 def whatsapp_address(phone: str) -> str:
     return f"whatsapp:{phone}"
+
+
+def national_format(phone: str) -> str:
+    """A member's own number as people write it: +6281234567890 → 0812-3456-7890 (a foreign
+    one with its country code: +44 7700 900123)."""
+    number = phonenumbers.parse(phone, DEFAULT_REGION)
+    local = phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if local
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, style))

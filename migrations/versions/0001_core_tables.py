@@ -66,9 +66,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("opted_out_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_inbound_at", UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_inbound_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("phone"),

@@ -133,13 +133,9 @@ def upgrade() -> None:
         sa.Column("error_code", sa.Integer(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column(
-            "next_attempt_at", UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
-        sa.Column(
-            "lease_expires_at", UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("lease_expires_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempted_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=True),

@@ -21,9 +21,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("calendar_entries") as batch:
         batch.add_column(sa.Column("approved_by", sa.String(length=100), nullable=True))
-        batch.add_column(
-            sa.Column("approved_at", UTCDateTime(timezone=True), nullable=True)
-        )
+        batch.add_column(sa.Column("approved_at", UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("approved_version", sa.String(length=64), nullable=True))
 
 

@@ -87,21 +87,22 @@ def test_propose_approve_follow_and_cancel_by_chat(
     assert "tidak berwenang" in twilio.say(COORDINATOR, f"SETUJUI {number}")
 
     approved = twilio.say(EDITOR, f"setujui #{number}")
-    assert "disetujui" in approved and "6 penerima" in approved
+    assert approved.startswith(f"Siaran *#{number}* (PONTIANAK) disetujui."), approved
+    assert "Sedang dikirim ke 6 penerima." in approved
     assert any("disetujui" in n for n in notices_to(database, COORDINATOR))
     assert "sudah disetujui" in twilio.say(PROVINCE_EDITOR, f"SETUJUI {number}")
     assert "Tidak ada siaran" in twilio.say(EDITOR, "ANTRIAN")
 
     status = twilio.say(COORDINATOR, f"STATUS #{number}")
     assert "sedang dikirim" in status and "6 penerima" in status
-    assert "• dalam antrean: 6" in status and "• tidak dikirim: 0" in status
+    assert "• dalam antrean: 6" in status and "tidak dikirim" not in status
     assert "bukan untuk grup" in twilio.say(OUTSIDER, f"STATUS {number}")
     assert "tidak ditemukan" in twilio.say(COORDINATOR, "STATUS 98765")
 
     cancelled = twilio.say(COORDINATOR, f"BATAL {number}")
     assert "dibatalkan" in cancelled and "Tidak ada penerima yang dikirimi" in cancelled
     after = twilio.say(COORDINATOR, f"STATUS {number}")
-    assert "dibatalkan" in after and "• dalam antrean: 0" in after
+    assert "dibatalkan" in after and "antrean" not in after and ": 0" not in after
     assert "• tidak dikirim: 6 — siaran dibatalkan (6)" in after
     assert "sudah dibatalkan" in twilio.say(COORDINATOR, f"BATAL {number}")
     with database.transaction() as session:
@@ -114,7 +115,7 @@ def test_an_author_cannot_approve_their_own_and_a_rejection_tells_them_why(
 ) -> None:
     number = broadcast_id(twilio.say(EDITOR, f"BROADCAST KUBURAYA {TEXT}"))
     assert "another editor" in twilio.say(EDITOR, f"APPROVE {number}")
-    assert "Write REJECT" in twilio.say(PROVINCE_EDITOR, f"REJECT {number}")
+    assert "Write *REJECT*" in twilio.say(PROVINCE_EDITOR, f"REJECT {number}")
     rejected = twilio.say(PROVINCE_EDITOR, f"TOLAK {number} jam TPS belum final")
     assert "ditolak" in rejected and "jam TPS belum final" in rejected
     (told,) = [n for n in notices_to(database, EDITOR) if "ditolak editor" in n]
@@ -127,17 +128,17 @@ def test_an_author_cannot_approve_their_own_and_a_rejection_tells_them_why(
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("SIARKAN", "Tulis SIARKAN"),
-        ("SIARKAN PONTIANAK", "Tulis SIARKAN"),
+        ("SIARKAN", "Tulis *SIARKAN*"),
+        ("SIARKAN PONTIANAK", "Tulis *SIARKAN*"),
         ("SIARKAN NOWHERE halo semua", "tidak ditemukan"),
-        ("SETUJUI", "Tulis SETUJUI"),
-        ("SETUJUI dua belas", "Tulis SETUJUI"),
-        ("SETUJUI 99999999999999", "Tulis SETUJUI"),
+        ("SETUJUI", "Tulis *SETUJUI*"),
+        ("SETUJUI dua belas", "Tulis *SETUJUI*"),
+        ("SETUJUI 99999999999999", "Tulis *SETUJUI*"),
         ("SETUJUI 9999999999", "tidak ditemukan"),
         ("SETUJUI #0", "tidak ditemukan"),
-        ("TOLAK 5", "Tulis TOLAK"),
-        ("STATUS", "Tulis STATUS"),
-        ("BATAL x", "Tulis BATAL"),
+        ("TOLAK 5", "Tulis *TOLAK*"),
+        ("STATUS", "Tulis *STATUS*"),
+        ("BATAL x", "Tulis *BATAL*"),
         ("BATAL 77", "tidak ditemukan"),
     ],
 )
@@ -169,7 +170,7 @@ def test_a_warning_when_the_audience_exceeds_what_is_left_of_todays_quota(
     app = create_app(settings.replace(whatsapp_daily_limit=3), database=database, clock=clock)
     twilio = SignedClient(app.test_client(), AUTH_TOKEN, PUBLIC_BASE_URL)
     reply = twilio.say(COORDINATOR, f"BROADCAST PONTIANAK {TEXT}")
-    assert "*7* members" in reply and "only 3 WhatsApp recipients are left" in reply
+    assert "*7* members" in reply and "quota has room for 3 recipients" in reply
 
 
 def test_report_a_hoax_and_check_the_clarifications(
@@ -192,7 +193,7 @@ def test_report_a_hoax_and_check_the_clarifications(
     assert "akan sampai ke 3 koordinator begitu mereka menulis lagi" in reported
     for lead in (COORDINATOR, EDITOR, PROVINCE_EDITOR):
         assert any("diundur ke Maret" in n for n in notices_to(database, lead))
-    assert "Tulis LAPOR" in twilio.say(MEMBERS[3], "LAPOR")
+    assert "teruskan (forward) ke sini" in twilio.say(MEMBERS[3], "LAPOR")  # then a forward
 
     found = twilio.say(MEMBERS[3], "CEK apakah pemilu diundur?")
     assert "Pemungutan suara tidak diundur" in found and "klarifikasi.jpg" in found

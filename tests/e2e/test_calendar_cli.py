@@ -157,7 +157,7 @@ def test_a_blackout_and_quiet_hours_show_in_the_schedule(cli: Invoke, database: 
     assert added.exit_code == 0, added.output
     assert "during masa-tenang of pemilu2024" in added.output
     listed = cli("calendar", "list", "--days", "20")
-    assert 'held by blackout "Masa tenang"' in listed.output
+    assert 'held by hold period "Masa tenang"' in listed.output
     assert "Wed 2024-02-14 06:00 WIB" in listed.output  # after the window, after quiet hours
 
     assert "22:00–05:00" in cli("group", "quiet-hours", "KALBAR", "22:00", "05:00").output
@@ -167,22 +167,34 @@ def test_a_blackout_and_quiet_hours_show_in_the_schedule(cli: Invoke, database: 
     assert count(database, GroupQuietHours) == 0
     assert "#1 Masa tenang: holds [kampanye]" in cli("blackout", "list").output
     assert cli("blackout", "remove", "1").exit_code == 0
-    assert "held by blackout" not in cli("calendar", "list", "--days", "20").output
+    assert count(database, Blackout) == 0
+    unheld = cli("calendar", "list", "--days", "20").output
+    assert "held by hold period" not in unheld and "Mon 2024-02-12 09:00 WIB" in unheld
 
 
-def test_the_example_campaign_loads_waits_pauses_resumes_and_cancels(cli: Invoke) -> None:
+def campaign_state(database: Database, name: str) -> str:
+    with database.transaction() as session:
+        return session.scalars(select(Campaign.state).where(Campaign.name == name)).one()
+
+
+def test_the_example_campaign_loads_waits_pauses_resumes_and_cancels(
+    cli: Invoke, database: Database
+) -> None:
     loaded = cli("campaign", "load", str(EXAMPLE))
     assert loaded.exit_code == 0, loaded.output
     assert "6 entries added" in loaded.output and "6 entries wait" in loaded.output
     upcoming = cli("campaign", "next", "literasi-pemilu-2029")
     assert "H-30: cek DPT" in upcoming.output and "belum ditetapkan KPU" in upcoming.output
     assert cli("campaign", "pause", "literasi-pemilu-2029").exit_code == 0
+    assert campaign_state(database, "literasi-pemilu-2029") == "paused"
     refused(cli("campaign", "pause", "literasi-pemilu-2029"), "already paused")
     assert "paused" in cli("campaign", "next", "literasi-pemilu-2029").output
     assert cli("campaign", "resume", "literasi-pemilu-2029").exit_code == 0
+    assert campaign_state(database, "literasi-pemilu-2029") == "active"
     refused(cli("campaign", "resume", "literasi-pemilu-2029"), "is not paused")
     cancelled = cli("campaign", "cancel", "literasi-pemilu-2029")
     assert "cancelled; 0 open broadcasts" in cancelled.output
+    assert campaign_state(database, "literasi-pemilu-2029") == "cancelled"
     refused(cli("campaign", "load", str(EXAMPLE)), "was cancelled", "Nothing was changed")
 
 
@@ -206,7 +218,7 @@ def test_a_campaign_built_on_the_command_line(cli: Invoke) -> None:
     assert added.exit_code == 0, added.output
     upcoming = cli("campaign", "next", "pekan-dpt", "--count", "3")
     assert upcoming.output.count("08:00 WIB") == 3
-    refused(cli("campaign", "create", "pekan-dpt", "--title", "Lagi"), "already a campaign")
+    refused(cli("campaign", "create", "pekan-dpt", "--title", "Lagi"), "already a series")
 
 
 def test_broadcast_schedule_on_the_command_line(cli: Invoke, database: Database) -> None:
@@ -276,7 +288,7 @@ def test_unknown_groups_campaigns_and_ids_are_refused(cli: Invoke, database: Dat
         "no group NOWHERE",
     )
     refused(cli("calendar", "list", "--group", "NOWHERE"), "no group NOWHERE")
-    refused(cli("campaign", "pause", "nope"), 'no campaign "nope"')
+    refused(cli("campaign", "pause", "nope"), 'no series "nope"')
     refused(cli("calendar", "cancel", "77"), "does not exist")
     refused(cli("blackout", "remove", "99999999999"), "there is no blackout")
     refused(cli("blackout", "add", "x", "--tags", "a"), "first and last day")

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.web.app import create_app
 from bot.web.editorial_feed import feed_token
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
@@ -65,7 +66,7 @@ def test_a_group_calendar_lists_its_coming_sends_with_the_reasons(
     assert found["Cek DPT"]["status"] == "TENTATIVE"
     assert "menunggu persetujuan editor" in found["Cek DPT"]["description"]
     assert found["Malam"]["start"] == "2024-02-05T23:00:00+00:00"  # 06:00 WIB, after quiet hours
-    assert "jam tenang 21:00–06:00" in found["Malam"]["description"]
+    assert "jam senyap 21:00–06:00" in found["Malam"]["description"]
     english = events(client, f"/calendar/KALBAR.ics?token={token}&lang=en")
     assert "quiet hours 21:00–06:00" in english["Malam"]["description"]
 
@@ -123,10 +124,29 @@ def test_a_token_made_with_another_secret_key_is_refused(
 
 
 @pytest.mark.usefixtures("calendar")
-def test_an_unknown_group_is_not_found(client: FlaskClient, settings: Settings) -> None:
-    response = client.get(f"/calendar/NOWHERE.ics?token={feed_token(settings, 'NOWHERE')}")
-    assert response.status_code == 404
-    assert response.get_json()["error"] == "Not Found"
+@pytest.mark.parametrize("query", ["", "?token=guess", "?token={valid}"])
+def test_an_unknown_group_is_answered_as_a_known_one_without_its_token(
+    client: FlaskClient, settings: Settings, query: str
+) -> None:
+    """Otherwise 404 against 403 tells which group codes exist."""
+    unknown = client.get(
+        "/calendar/NOWHERE.ics" + query.format(valid=feed_token(settings, "NOWHERE"))
+    )
+    known = client.get("/calendar/KALBAR.ics?token=guess")
+    assert (unknown.status_code, unknown.get_json()) == (known.status_code, known.get_json())
+    assert known.status_code == 403
+
+
+@pytest.mark.usefixtures("calendar")
+def test_without_a_secret_key_the_feed_is_refused(
+    settings: Settings, database: Database, clock: FixedClock
+) -> None:
+    """A token signed with the public development key would open every group's calendar."""
+    unsafe = settings.replace(secret_key=None)
+    client = create_app(unsafe, database=database, clock=clock).test_client()
+    response = client.get(f"/calendar/KALBAR.ics?token={feed_token(unsafe, 'KALBAR')}")
+    assert response.status_code == 503
+    assert "BEGIN:VCALENDAR" not in response.get_data(as_text=True)
 
 
 @pytest.mark.usefixtures("calendar")

@@ -254,11 +254,20 @@ def test_an_editor_may_not_approve_their_own_broadcast(cli: Invoke, database: Da
     with database.transaction() as session:
         states = set(session.scalars(select(Broadcast.state)))
     assert states == {BroadcastState.PENDING.value}
-    assert cli("broadcast", "approve", str(number), "--by", "budi").exit_code == 0
-    assert cli("broadcast", "approve", str(own), "--by", EDITOR).exit_code == 0
+    # Another editor (an account, or a member who edits the group) approves: it goes out.
+    for broadcast, by, actor in ((number, "budi", "admin:budi"), (own, EDITOR, f"member:{EDITOR}")):
+        approved = cli("broadcast", "approve", str(broadcast), "--by", by)
+        assert approved.exit_code == 0, approved.output
+        with database.transaction() as session:
+            stored = session.get_one(Broadcast, broadcast)
+            actions = [(e.action, e.actor) for e in events_for(session, "broadcast", broadcast)]
+        assert stored.state == BroadcastState.SENDING.value
+        assert actions[-2:] == [("approved", actor), ("planned", "system:planner")]
 
 
-def test_only_coordinators_propose_schedule_and_cancel_as_members(cli: Invoke) -> None:
+def test_only_coordinators_propose_schedule_and_cancel_as_members(
+    cli: Invoke, database: Database
+) -> None:
     refused(
         cli("broadcast", "create", "--group", "PONTIANAK", "--body", "B", "--by", MEMBER),
         "do not coordinate group PONTIANAK",
@@ -275,7 +284,19 @@ def test_only_coordinators_propose_schedule_and_cancel_as_members(cli: Invoke) -
         "broadcast", "schedule", str(number), "2024-02-10", "09:00", "--by", COORDINATOR
     )
     assert scheduled.exit_code == 0, scheduled.output
-    assert cli("broadcast", "cancel", str(number), "--by", COORDINATOR).exit_code == 0
+    cancelled = cli("broadcast", "cancel", str(number), "--by", COORDINATOR)
+    assert cancelled.exit_code == 0, cancelled.output
+    with database.transaction() as session:
+        stored = session.get_one(Broadcast, number)
+        actions = [(e.action, e.actor) for e in events_for(session, "broadcast", number)]
+    assert stored.state == BroadcastState.CANCELLED.value
+    assert stored.scheduled_at is not None and stored.scheduled_at.isoformat().startswith(
+        "2024-02-10T0"
+    )
+    assert actions[-2:] == [
+        ("scheduled", f"member:{COORDINATOR}"),
+        ("cancelled", f"member:{COORDINATOR}"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -320,8 +341,9 @@ def test_without_by_the_operator_acts_and_is_audited_as_such(
     number = created(cli("broadcast", "create", "--group", "KALBAR", "--body", "B", "--by", "ani"))
     assert cli("broadcast", "cancel", str(number)).exit_code == 0
     with database.transaction() as session:
+        state = session.get_one(Broadcast, number).state
         actions = [(e.action, e.actor) for e in events_for(session, "broadcast", number)]
-    assert actions[-1] == ("cancelled", OPERATOR_KEY)
+    assert state == BroadcastState.CANCELLED.value and actions[-1] == ("cancelled", OPERATOR_KEY)
 
 
 # --- Times on the group's clock -------------------------------------------------------------

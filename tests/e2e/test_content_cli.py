@@ -128,7 +128,9 @@ def test_a_broadcast_from_library_content_is_approved_planned_and_cancelled(
         "broadcast", "create", "--group", "KALBAR", "--content", str(number), "--by", "ani"
     )
     assert unapproved.exit_code == 1 and "not approved yet" in unapproved.output
-    cli("content", "approve", str(number), "--by", "budi")
+    content_approved = cli("content", "approve", str(number), "--by", "budi")
+    assert content_approved.exit_code == 0, content_approved.output
+    assert "approved by admin:budi" in content_approved.output
 
     created = cli(
         "broadcast", "create", "--group", "kalbar", "--content", str(number), "--by", "ani"

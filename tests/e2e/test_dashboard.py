@@ -58,13 +58,22 @@ def log_in(client: FlaskClient, password: str = PASSWORD, **extra: str) -> TestR
     return client.post("/admin/login", data=form)
 
 
+def campaign_state(database: Database, name: str) -> str:
+    with database.transaction() as session:
+        return session.scalars(select(Campaign.state).where(Campaign.name == name)).one()
+
+
 def test_pages_need_a_login_and_a_login_returns_to_the_page_asked_for(
-    client: FlaskClient,
+    client: FlaskClient, database: Database
 ) -> None:
     asked = client.get("/admin/campaigns")
     assert asked.status_code == 302
     assert asked.headers["Location"].startswith("/admin/login?next=/admin/campaigns")
-    assert client.post("/admin/campaigns/literasi-jatim/pause").status_code in (400, 401)
+    pause = "/admin/campaigns/literasi-jatim/pause"
+    assert client.post(pause).status_code == 400  # no CSRF token: refused before anything else
+    logged_out = client.post(pause, data={"csrf_token": token(client)})
+    assert logged_out.status_code == 401  # a valid form, but nobody is logged in
+    assert campaign_state(database, "literasi-jatim") == "active"
     answer = log_in(client, next="/admin/campaigns")
     assert (answer.status_code, answer.headers["Location"]) == (302, "/admin/campaigns")
     assert "literasi-jatim" in client.get("/admin/campaigns").get_data(as_text=True)
@@ -79,13 +88,14 @@ def test_a_wrong_password_or_name_is_refused_alike(client: FlaskClient) -> None:
     assert client.get("/admin/").status_code == 302  # still logged out
 
 
-def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient) -> None:
+def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient, database: Database) -> None:
     refused = client.post("/admin/login", data={"username": ADMIN, "password": PASSWORD})
     assert refused.status_code == 400 and refused.mimetype == "text/html"
     assert "kedaluwarsa" in refused.get_data(as_text=True)  # a page that says what to do
     log_in(client)
     forged = client.post("/admin/campaigns/literasi-jatim/pause", data={"csrf_token": "forged"})
     assert forged.status_code == 400
+    assert campaign_state(database, "literasi-jatim") == "active"  # nothing was paused
 
 
 def test_a_login_never_sends_the_browser_off_the_dashboard(client: FlaskClient) -> None:
@@ -152,7 +162,7 @@ def test_an_admin_pauses_and_resumes_a_campaign_and_the_audit_log_says_who(
             return session.scalars(select(Campaign.state)).one()
 
     assert (act("pause"), state()) == (303, "paused")
-    assert "Kampanye literasi-jatim dijeda." in client.get("/admin/campaigns").get_data(
+    assert "Seri siaran literasi-jatim dijeda." in client.get("/admin/campaigns").get_data(
         as_text=True
     )
     assert (act("pause"), state()) == (303, "paused")  # already paused: told, not changed

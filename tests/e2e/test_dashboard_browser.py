@@ -79,7 +79,7 @@ def test_an_admin_logs_in_sees_the_queue_and_pauses_a_campaign(
     assert "Menunggu persetujuan (1)" in page
     assert "Cek TPS Anda" in page and "Bakohumas Jawa Timur" in page
 
-    browser.find_element(By.LINK_TEXT, "Kampanye").click()
+    browser.find_element(By.LINK_TEXT, "Seri siaran").click()
     shown(browser, "literasi-jatim")
     browser.find_element(By.CSS_SELECTOR, "button[value=pause]").click()
     assert "paused" in shown(browser, "dijeda")

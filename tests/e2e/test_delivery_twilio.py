@@ -284,7 +284,10 @@ def test_journey_a_broadcast_proposed_and_approved_by_chat_reaches_each_member_o
     proposed = say(base, coordinator, f"SIARKAN KALBAR {text}", token)
     assert re.search(r"#(\d+)", proposed), proposed
     number = int(re.findall(r"#(\d+)", proposed)[0])
-    say(base, editor, f"SETUJUI {number}", token)
+    approved = say(base, editor, f"SETUJUI {number}", token)
+    # Planned at once: the four members, the coordinator and the editor.
+    assert approved.startswith(f"Siaran *#{number}* (KALBAR) disetujui."), approved
+    assert "Sedang dikirim ke 6 penerima." in approved, approved
     services = Runtime(delivery.settings, database, SystemClock())
     planning.plan_due_job(services)
     delivery.drain()

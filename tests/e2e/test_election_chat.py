@@ -71,7 +71,7 @@ def test_jadwal_with_a_code_names_the_election_and_a_past_one_says_so(
     assert "Pilkada Serentak 2024" in say(twilio, "/jadwal Pilkada 2024!")
     clock.set(datetime(2024, 3, 1, 2, 0, tzinfo=UTC))
     past = say(twilio, "JADWAL pemilu2024")
-    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _sudah lewat_" in past
+    assert "Pemungutan suara: Rabu, 14 Februari 2024 — _selesai_" in past
 
 
 def test_an_unknown_election_code_gets_the_known_codes(twilio: SignedClient) -> None:
@@ -233,8 +233,8 @@ def test_without_calendars_loaded_the_bot_says_so(twilio: SignedClient, database
 
     with database.transaction() as session:
         session.execute(delete(ElectionRow))
-    assert "belum dimuat" in say(twilio, "JADWAL")
-    assert "have not been loaded" in say(twilio, "STAGE")
+    assert "belum tersedia" in say(twilio, "JADWAL")
+    assert "not available yet" in say(twilio, "STAGE")
 
 
 @pytest.mark.parametrize(

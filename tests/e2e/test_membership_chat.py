@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
 from broadcasts.db.models import Member, Role
 from broadcasts.people import membership
@@ -36,7 +39,7 @@ def test_unknown_join_code_and_leaving_a_group_you_are_not_in(
     make_group(database, "KALBAR")
     other = make_group(database, "KALTIM")
     assert "tidak ditemukan" in twilio.say(MEMBER, "DAFTAR ZZZZZZ")
-    assert "Tulis DAFTAR" in twilio.say(MEMBER, "DAFTAR")
+    assert "Tulis *DAFTAR*" in twilio.say(MEMBER, "DAFTAR")
     twilio.say(MEMBER, f"DAFTAR {other}")
     assert "bukan anggota" in twilio.say(MEMBER, "KELUAR KALBAR")
     assert "tidak ditemukan" in twilio.say(MEMBER, "KELUAR NOWHERE")
@@ -50,6 +53,26 @@ def test_stop_and_start_are_confirmed_and_stored(twilio: SignedClient, database:
     with database.transaction() as session:
         assert not session.scalars(select(Member)).one().opted_out
     assert "will not receive" in twilio.say(MEMBER, "UNSUBSCRIBE")
+
+
+def test_stopping_twice_or_starting_twice_says_so_and_keeps_the_first_time(
+    twilio: SignedClient, database: Database, clock: FixedClock
+) -> None:
+    def stopped_at() -> object:
+        with database.transaction() as session:
+            return session.scalars(select(Member.opted_out_at)).one()
+
+    assert twilio.say(MEMBER, "BERHENTI").startswith("Baik, Anda tidak akan menerima siaran")
+    first = stopped_at()
+    assert first == clock.now()
+    clock.advance(timedelta(hours=1))
+    again = twilio.say(MEMBER, "BERHENTI")
+    assert again.startswith("Siaran untuk Anda sudah dihentikan sebelumnya.")
+    assert stopped_at() == first  # still stopped since the first time
+    assert twilio.say(MEMBER, "MULAI").startswith("Baik, Anda akan menerima siaran lagi.")
+    assert stopped_at() is None
+    assert twilio.say(MEMBER, "MULAI").startswith("Anda sudah menerima siaran.")
+    assert stopped_at() is None
 
 
 def test_replies_follow_the_language_used_and_bahasa_switches_it(twilio: SignedClient) -> None:

@@ -212,12 +212,17 @@ def test_the_last_editor_stays_unless_a_group_above_has_one(
 
     # JAYAPURA's own editor may go: PAPUA's editor approves there too.
     assert cli("member", "remove", EKO, "--group", "JAYAPURA").exit_code == 0
+    assert roles(database) == before - {(EKO, "JAYAPURA", "editor")}
     # With a second editor, JATIM's first may step down.
-    assert cli("member", "role", BUDI, "--group", "JATIM", "editor").exit_code == 1  # not in it
+    refused(cli("member", "role", BUDI, "--group", "JATIM", "editor"), "not a member of group")
     assert cli("member", "add", BUDI, "--group", "JATIM", "--role", "editor").exit_code == 0
     stepped = cli("member", "role", SITI, "--group", "JATIM", "member")
     assert stepped.exit_code == 0, stepped.output
     refused(cli("member", "remove", BUDI, "--group", "JATIM"), "last editor of group JATIM")
+    assert roles(database) == before - {
+        (EKO, "JAYAPURA", "editor"),
+        (SITI, "JATIM", "editor"),
+    } | {(SITI, "JATIM", "member"), (BUDI, "JATIM", "editor")}
 
 
 @pytest.mark.parametrize(

@@ -64,18 +64,25 @@ def test_run_serves_answers_and_delivers_with_no_settings(
     )
     assert "#1" in proposed.stdout, proposed.stdout
     approved = humasbot(directory, "chat", "--from", "081211111111", "--message", "SETUJUI 1")
-    assert approved.returncode == 0 and "1" in approved.stdout
+    assert approved.returncode == 0, approved.stderr
+    # The editor, the coordinator and the member who joined: three recipients.
+    assert "Siaran *#1* (KALBAR) disetujui." in approved.stdout, approved.stdout
+    assert "Sedang dikirim ke 3 penerima." in approved.stdout, approved.stdout
 
     # The worker inside `run` plans and delivers it through the console transport.
     def delivered() -> bool:
         status = humasbot(directory, "broadcast", "status", "1")
-        return "done" in status.stdout.lower()
+        return status.stdout.split()[:3] == ["#1", "done", "KALBAR"]
 
     wait_for(delivered, 60)
+    status = humasbot(directory, "broadcast", "status", "1").stdout
+    assert "  sent       3\n" in status and "  queued     0\n" in status, status
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 0
-    assert "--- to whatsapp:+6281233334444" in output and "Cek DPT Anda!" in output
+    # The console prints what it sends, the number masked as in any log line.
+    assert "--- to whatsapp:+62812****4444" in output and "Cek DPT Anda!" in output
+    assert "6281233334444" not in output
 
 
 def test_cli_errors_are_clear_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
@@ -85,7 +92,7 @@ def test_cli_errors_are_clear_with_exit_code_1_and_no_traceback(tmp_path: Path) 
     unknown_group = humasbot(tmp_path, "member", "add", "081234567890", "--group", "NOWHERE")
     assert unknown_group.returncode == 1 and "NOWHERE" in unknown_group.stderr
     bad_zone = humasbot(tmp_path, "group", "create", "X1", "--name", "X", "--timezone", "Mars/Base")
-    assert bad_zone.returncode == 1
+    assert bad_zone.returncode == 1 and "Unknown time zone Mars/Base" in bad_zone.stderr
     short_password = humasbot(
         tmp_path, "admin", "create", "rina", "--password-stdin", stdin="short\n"
     )
@@ -93,4 +100,5 @@ def test_cli_errors_are_clear_with_exit_code_1_and_no_traceback(tmp_path: Path) 
     for result in (bad_phone, unknown_group, bad_zone, short_password):
         assert "Traceback" not in result.stderr
     taken = humasbot(tmp_path, "group", "create", "kalbar", "--name", "Again")
-    assert taken.returncode == 1 and "Traceback" not in taken.stderr
+    assert taken.returncode == 1 and "Group KALBAR already exists" in taken.stderr
+    assert "Traceback" not in taken.stderr

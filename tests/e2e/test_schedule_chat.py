@@ -252,3 +252,22 @@ def test_a_time_in_the_quiet_hours_is_set_with_a_warning(
     evening = twilio.say(BALIKPAPAN, f"SCHEDULE {balikpapan} tomorrow 20:30")
     assert "⚠️ That time falls in this group's quiet hours (20:00–05:00 WITA)" in evening
     assert "⚠️" not in twilio.say(BALIKPAPAN, f"JADWALKAN {balikpapan} besok 05.30")
+
+
+@pytest.mark.usefixtures("groups")
+@pytest.mark.parametrize(
+    ("written", "quiet"),
+    [("20.59", False), ("21.00", True), ("21.01", True), ("05.59", True), ("06.00", False)],
+)
+def test_the_quiet_hours_warning_starts_at_2100_and_ends_at_0600(
+    twilio: SignedClient, database: Database, written: str, quiet: bool
+) -> None:
+    """At the edges of the default quiet hours: 21:00 is in them, 06:00 is not."""
+    kalbar = proposed(database)
+    reply = twilio.say(COORDINATOR, f"JADWALKAN {kalbar} besok {written}")
+    assert f"*Senin, 5 Februari 2024 pukul {written} WIB*" in reply
+    warning = "⚠️ Waktu itu masuk jam senyap grup ini (21.00–06.00 WIB)"
+    assert (warning in reply) is quiet, reply
+    hour, minute = map(int, written.split("."))
+    expected = datetime(2024, 2, 5, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+    assert broadcast(database, kalbar).scheduled_at == expected  # the warning moves nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from broadcasts.db.database import Database
@@ -87,11 +88,11 @@ def test_a_sender_that_is_not_a_phone_number_gets_a_reply_not_a_500(
 
 
 def test_empty_emoji_and_very_long_bodies_get_useful_replies(twilio: SignedClient) -> None:
-    assert "kosong" in twilio.say(PHONE, "")
-    assert "kosong" in twilio.say(PHONE, "   \n ")
+    assert "Ada yang bisa kami bantu?" in twilio.say(PHONE, "")
+    assert "Ada yang bisa kami bantu?" in twilio.say(PHONE, "   \n ")
     assert "MENU" in twilio.say(PHONE, "🗳️🇮🇩🙏")
     assert "MENU" in twilio.say(PHONE, "x" * 5000)
-    assert "kode gabung" in twilio.say(PHONE, "DAFTAR " + "A" * 5000).lower()
+    assert "kode undangan" in twilio.say(PHONE, "DAFTAR " + "A" * 5000).lower()
 
 
 def test_a_get_or_a_json_body_is_refused_cleanly(client: FlaskClient) -> None:
@@ -99,10 +100,48 @@ def test_a_get_or_a_json_body_is_refused_cleanly(client: FlaskClient) -> None:
     assert client.post("/twilio/whatsapp", json={"Body": "MENU"}).status_code == 403
 
 
-def test_healthz_and_metrics(client: FlaskClient, twilio: SignedClient) -> None:
-    twilio.say(PHONE, "MENU")
+def test_healthz(client: FlaskClient) -> None:
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json is not None
-    assert health.json["status"] == "ok"
-    metrics = client.get("/metrics").get_data(as_text=True)
-    assert "humasbot_inbound_messages_total" in metrics
+    assert health.json == {"status": "ok", "database": "ok", "transport": "console"}
+
+
+def metric(client: FlaskClient, name: str, **labels: str) -> float:
+    """One sample's value as /metrics serves it (0 when the sample is not there yet)."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
+
+
+def test_metrics_count_answered_messages_and_refused_requests_by_reason(
+    client: FlaskClient, twilio: SignedClient
+) -> None:
+    """Each counter moves by exactly what happened (the counters are the process's, so the
+    test reads them before and after). A counter whose `inc()` is deleted fails this test; its
+    name alone would still be served."""
+    answered = "humasbot_inbound_messages_total"
+    refused = "humasbot_webhook_rejected_total"
+
+    def counts() -> tuple[float, float, float, float]:
+        return (
+            metric(client, answered),
+            metric(client, refused, reason="signature"),
+            metric(client, refused, reason="fields"),
+            metric(client, refused, reason="sender"),
+        )
+
+    before = counts()
+    twilio.say(PHONE, "MENU")
+    twilio.say(PHONE, "JADWAL")
+    assert counts() == (before[0] + 2, *before[1:])
+
+    before = counts()
+    form = {"MessageSid": new_message_sid(), "From": f"whatsapp:{PHONE}", "Body": "MENU"}
+    assert client.post("/twilio/whatsapp", data=form).status_code == 403  # not signed
+    assert twilio.post("/twilio/whatsapp", {"Body": "MENU"}).status_code == 400  # no sender
+    assert "tidak dikenali" in twilio.say("whatsapp:nobody", "MENU")  # not a phone number
+    assert counts() == (before[0], before[1] + 1, before[2] + 1, before[3] + 1)

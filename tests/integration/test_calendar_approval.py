@@ -20,8 +20,8 @@ from broadcasts.db.models import (
 from broadcasts.editorial.workflow import member_actor
 from broadcasts.editorial_calendar import approval, campaigns, entries, scan
 from broadcasts.editorial_calendar.approval import Approver
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.elections.stored import load_bundled
+from broadcasts.errors import CalendarError
 from broadcasts.people import membership
 
 GRACE = timedelta(hours=6)
@@ -98,10 +98,14 @@ def test_an_entry_changed_after_approval_waits_for_approval_again(world: Databas
     entry = add(world, ["KALBAR"])
     approve(world, entry, editor(world, EDITOR))
     with world.transaction() as session:
-        session.get_one(CalendarEntry, entry).body = "Teks yang lain, belum disetujui"
-    scan.tick(world, MONDAY_9_WIB, GRACE)
+        approved = session.get_one(CalendarEntry, entry)
+        assert approval.approved_by(approved) == f"member:{EDITOR}"  # the approval held…
+        approved.body = "Teks yang lain, belum disetujui"
+    with world.transaction() as session:
+        assert approval.approved_by(session.get_one(CalendarEntry, entry)) is None  # …until now
+    assert len(scan.tick(world, MONDAY_9_WIB, GRACE).proposed) == 1
     [broadcast] = sent_broadcasts(world)
-    assert broadcast.state == BroadcastState.PENDING.value
+    assert broadcast.state == BroadcastState.PENDING.value and broadcast.approved_by is None
 
 
 @pytest.mark.parametrize(
@@ -172,4 +176,4 @@ def test_editors_are_reminded_a_day_and_an_hour_before_an_unapproved_post(
         body = session.scalars(
             select(OutboundMessage.body).where(OutboundMessage.dedupe_key == hour_before[-1])
         ).one()
-    assert "Senin: cek DPT" in body and "09:00 WIB" in body
+    assert "Senin: cek DPT" in body and "pukul 09.00 WIB" in body

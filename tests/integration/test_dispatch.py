@@ -29,6 +29,7 @@ from broadcasts.delivery.reconcile import Reconciler, reconcile_job
 from broadcasts.delivery.transports.base import Outgoing
 from broadcasts.delivery.transports.console import outbox_path
 from broadcasts.delivery.transports.twilio import TwilioTransport
+from broadcasts.people.masking import mask_text
 from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.delivery_fixtures import (
@@ -367,6 +368,7 @@ def test_a_cancel_landing_mid_broadcast_stops_every_send_not_yet_started(
                 .values(state=BroadcastState.CANCELLED.value)
             )
         draining.join(timeout=30)
+        assert not draining.is_alive(), "the drain did not end within 30 s of the cancel"
     finally:
         slow.close()
     rows = deliveries(database, broadcast_id)
@@ -402,7 +404,9 @@ def test_without_twilio_credentials_messages_are_printed_and_kept_not_sent(
     recorded = outbox_path(settings.database_url).read_text()  # durable, for reconciliation
     for row in deliveries(database, broadcast_id):
         assert row.state == DeliveryState.SENT.value and (row.twilio_sid or "").startswith("CONS")
-        assert f"to {row.address}" in printed
+        # Printed with the number masked, named by the message's id; the record keeps it whole.
+        assert f"to {mask_text(row.address)} ({row.twilio_sid})" in printed
+        assert row.address not in printed and row.address in recorded
         assert row.twilio_sid in recorded
     assert printed.count("Cek DPT Anda di TPS terdekat") == 2
     assert broadcast_state(database, broadcast_id) == BroadcastState.DONE.value

@@ -19,13 +19,15 @@ from broadcasts.db.models import (
     Member,
     OutboundMessage,
 )
-from broadcasts.delivery import notices, outbox
-from broadcasts.delivery.notices import NoticeCounts, NoticeOutcome
+from broadcasts.delivery import notices, outbox, planning
+from broadcasts.delivery.notices import NoticeOutcome
 from broadcasts.editorial import library
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.audit import events_for
-from broadcasts.editorial.workflow import EditorialError
+from broadcasts.errors import EditorialError, HoaxError
 from broadcasts.hoaxes import reports as hoax_reports
+from broadcasts.hoaxes import search
+from broadcasts.hoaxes.digests import Told
 from broadcasts.people import membership
 from tests.integration.test_planning import (
     COORDINATOR,
@@ -201,7 +203,14 @@ def test_an_admin_approval_is_still_four_eyes(database: Database, clock: FixedCl
                 session, broadcast_id, editor=None, actor="admin:ani", now=clock.now()
             )
         ) == ("own_broadcast")
-        editorial.approve(session, broadcast_id, editor=None, actor="admin:budi", now=clock.now())
+        approved = editorial.approve(
+            session, broadcast_id, editor=None, actor="admin:budi", now=clock.now()
+        )
+        # Another account approves: it goes out at once, approved by that account.
+        assert (approved.state, approved.approved_by) == (
+            BroadcastState.SENDING.value,
+            "admin:budi",
+        )
 
 
 def test_a_decided_broadcast_cannot_be_decided_again(database: Database, clock: FixedClock) -> None:
@@ -301,7 +310,14 @@ def test_a_scheduled_approval_waits_and_can_be_cancelled_before_it_goes(
     assert approved.state == BroadcastState.APPROVED.value
     with database.transaction() as session:
         assert sum(outbox.counts(session, broadcast_id).values()) == 0
-        editorial.cancel(session, broadcast_id, actor="admin:a", member=None, now=clock.now())
+        cancelled = editorial.cancel(
+            session, broadcast_id, actor="admin:a", member=None, now=clock.now()
+        )
+        assert cancelled.state == BroadcastState.CANCELLED.value
+    # Its time comes and goes: nothing is planned for a cancelled broadcast.
+    with database.transaction() as session:
+        assert planning.plan_due(session, clock.now() + timedelta(days=2)) == []
+        assert sum(outbox.counts(session, broadcast_id).values()) == 0
 
 
 def test_the_queue_shows_pending_broadcasts_of_the_editors_groups(
@@ -363,10 +379,10 @@ def test_the_library_needs_a_second_person_to_approve_and_cek_finds_only_approve
         assert error_key(
             lambda: library.approve_content(session, postponed.id, actor="admin:cici", now=now)
         ) == ("content_already_approved")
-        found = library.search_clarifications(session, "apakah pemilu DIUNDUR?")
+        found = search.clarifications(session, "apakah pemilu DIUNDUR?")
         assert [c.id for c in found] == [postponed.id]
-        assert library.search_clarifications(session, "mencoblos") == []
-        assert library.search_clarifications(session, "100% _x_") == []
+        assert search.clarifications(session, "mencoblos") == []
+        assert search.clarifications(session, "100% _x_") == []
         assert [c.id for c in library.list_contents(session, approved=False)] == [draft.id]
         assert error_key(lambda: library.get_content(session, 99999)) == "unknown_content"
         assert error_key(
@@ -403,15 +419,15 @@ def test_a_hoax_report_reaches_the_coordinators_above_the_reporter(
     build_tree(database, clock)
     with database.transaction() as session:
         reporter = member(session, phone(6))  # in KUBURAYA
-        stored, told = hoax_reports.report(
+        filed = hoax_reports.report(
             session, reporter, "Pesan berantai: pencoblosan diundur", now=clock.now()
         )
-        assert stored.text == "Pesan berantai: pencoblosan diundur"
+        assert filed.report.text == "Pesan berantai: pencoblosan diundur"
         # None of them has written to the bot: all three are planned, held until they do.
-        assert told == NoticeCounts(told=0, waiting=3, not_reached=0)
-        assert error_key(lambda: hoax_reports.report(session, reporter, "  ", now=clock.now())) == (
-            "empty_report"
-        )
+        assert filed.told == Told(waiting=3)
+        with pytest.raises(HoaxError) as refused:
+            hoax_reports.report(session, reporter, "  ", now=clock.now())
+        assert refused.value.key == "empty_report"
     for lead in (COORDINATOR, EDITOR_PONTIANAK, EDITOR_KALBAR):
         (notice,) = notices_to(database, lead)
         assert "pencoblosan diundur" in (notice.body or "")

@@ -37,10 +37,10 @@ from broadcasts.editorial_calendar import (
     stages,
 )
 from broadcasts.editorial_calendar.context import CalendarContext
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.rules import Rule
 from broadcasts.elections.calendar import Election, parse_election
 from broadcasts.elections.stored import all_elections, load_bundled, load_calendar
+from broadcasts.errors import CalendarError
 from broadcasts.people import membership
 
 GRACE = timedelta(hours=6)
@@ -378,7 +378,8 @@ def test_two_scanners_at_once_still_make_one_broadcast_per_occurrence(world: Dat
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors
+    assert [thread.is_alive() for thread in threads] == [False, False]
+    assert errors == [] and len(results) == 6  # two scanners, three ticks each
     made = [b.id for b in broadcasts(world)]
     assert len(made) == 30 and sorted(i for r in results for i in r.proposed) == made
     assert len(occurrences(world)) == 30

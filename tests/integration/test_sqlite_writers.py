@@ -38,7 +38,7 @@ def test_a_transaction_waits_while_another_connection_writes_then_commits(
     assert writer.is_alive() and outcome == []  # waiting, not failed
     other.execute("COMMIT")
     writer.join(timeout=10)
-    assert outcome == ["committed"]
+    assert not writer.is_alive() and outcome == ["committed"]
     entries = [row[0] for row in other.execute("SELECT entry FROM log ORDER BY rowid")]
     assert entries == ["first", "second"]
     other.close()

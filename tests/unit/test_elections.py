@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from broadcasts.elections.calendar import (
-    CalendarError,
     Election,
+    ElectionDataError,
     Status,
     Timing,
     current_election,
@@ -157,7 +157,7 @@ def test_the_valid_example_parses() -> None:
 def test_a_broken_document_is_refused_with_a_message_naming_the_problem(
     path: str, value: Any, message: str
 ) -> None:
-    with pytest.raises(CalendarError) as raised:
+    with pytest.raises(ElectionDataError) as raised:
         parse_election(changed(path, value), "pemilu2034.yaml")
     assert message in str(raised.value)
     assert str(raised.value).startswith("pemilu2034.yaml")
@@ -176,7 +176,7 @@ def test_a_broken_document_is_refused_with_a_message_naming_the_problem(
     ],
 )
 def test_broken_yaml_is_refused_clearly(text: str, message: str) -> None:
-    with pytest.raises(CalendarError, match=r"^broken\.yaml: ") as raised:
+    with pytest.raises(ElectionDataError, match=r"^broken\.yaml: ") as raised:
         parse_yaml(text, "broken.yaml")
     assert message in str(raised.value)
 
@@ -184,7 +184,7 @@ def test_broken_yaml_is_refused_clearly(text: str, message: str) -> None:
 def test_a_time_is_not_a_date() -> None:
     document = changed("stages.1.start", None)
     document["stages"][1]["start"] = yaml.safe_load("2034-02-14 10:00:00")
-    with pytest.raises(CalendarError, match="must be a day"):
+    with pytest.raises(ElectionDataError, match="must be a day"):
         parse_election(document)
 
 
@@ -232,6 +232,9 @@ def test_with_every_election_over_there_is_no_next_one(elections: list[Election]
         (date(2025, 1, 1), "pilkada2024"),  # nothing under way, but its inauguration is ahead
         (date(2025, 6, 1), "pilkada2024"),  # re-votes under way
         (date(2025, 9, 1), "pemilu2029"),
+        # On its voting day an election is still the one under way, and the next to vote.
+        (date(2024, 2, 14), "pemilu2024"),
+        (date(2024, 11, 27), "pilkada2024"),
     ],
 )
 def test_the_current_election_is_the_one_under_way(

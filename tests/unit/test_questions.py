@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broadcasts.elections.calendar import CalendarError, Election, parse_election
+from broadcasts.elections.calendar import Election, ElectionDataError, parse_election
 from broadcasts.elections.faq import FaqEntry, read_faq_file
 from broadcasts.elections.questions import (
     Kind,
@@ -241,13 +241,13 @@ def test_the_bundled_vocabulary_reads_and_a_broken_one_is_refused() -> None:
     vocabulary = bundled_vocabulary()
     assert "hari h" in vocabulary.stages["voting"]["id"]
     assert "on" in vocabulary.sections["filler"]["en"]  # YAML would have made it a boolean
-    with pytest.raises(CalendarError, match="when: en must be a list of phrases"):
+    with pytest.raises(ElectionDataError, match="when: en must be a list of phrases"):
         parse_vocabulary({"when": {"en": "when"}})
-    with pytest.raises(CalendarError, match="unknown field 'stage'"):
+    with pytest.raises(ElectionDataError, match="unknown field 'stage'"):
         parse_vocabulary({"stage": {}})
-    with pytest.raises(CalendarError, match="one word mapped to one word"):
+    with pytest.raises(ElectionDataError, match="one word mapped to one word"):
         parse_vocabulary({"slang": {"gmn": "bagaimana caranya"}})
-    with pytest.raises(CalendarError, match="lists of two or more words"):
+    with pytest.raises(ElectionDataError, match="lists of two or more words"):
         parse_vocabulary({"together": {"results": [["hasil"]]}})
 
 

@@ -14,7 +14,6 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broadcasts.editorial_calendar.errors import CalendarError
 from broadcasts.editorial_calendar.guards import (
     DEFAULT_QUIET_HOURS,
     QuietHours,
@@ -38,6 +37,7 @@ from broadcasts.editorial_calendar.rules import (
     parse_time,
     weekday_code,
 )
+from broadcasts.errors import CalendarError
 
 NINE = time(9, 0)
 JAKARTA, MAKASSAR, JAYAPURA = (

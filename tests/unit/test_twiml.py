@@ -41,3 +41,22 @@ def test_any_text_makes_a_well_formed_reply_carrying_it(text: str) -> None:
     assert message is not None
     # An XML parser reads any line break as "\n".
     assert message.text == kept.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The bot's own picture links (a reply never carries one a member typed).
+MEDIA_URL = st.from_regex(
+    r"https://[a-z.]{1,20}/media/timeline/[a-z0-9]{3,12}\.png\?v=[0-9a-f]{12}(&lang=en)?",
+    fullmatch=True,
+)
+
+
+@given(XML_TEXT, MEDIA_URL)
+def test_a_reply_with_a_picture_is_what_twilios_messaging_response_writes(
+    text: str, media_url: str
+) -> None:
+    response = MessagingResponse()
+    message = response.message()
+    if text:
+        message.body(text)
+    message.media(media_url)
+    assert twiml_document(text, media_url) == str(response)

@@ -27,7 +27,9 @@ def test_a_fresh_worker_schedules_planning_dispatch_reconciliation_and_the_calen
         "calendar_reminders",
         "calendar_scan",
         "dispatch",
+        "hoax_digests",
         "plan_due_broadcasts",
+        "privacy_retention",
         "reconcile",
         "release_waiting_notices",
     ]

@@ -1,4 +1,4 @@
-"""Broadcasts by chat: propose (SIARKAN), approve (SETUJUI), reject (TOLAK), the queue (ANTRIAN),
+"""Broadcasts by chat: propose (SIARKAN), approve (SETUJUI), reject (TOLAK), the queue (ANTREAN),
 one's own recent broadcasts (SIARAN SAYA), state and delivery (STATUS) and cancelling (BATAL).
 The rules live in `broadcasts.editorial.workflow`."""
 
@@ -7,15 +7,15 @@ from __future__ import annotations
 import re
 
 from bot.chat.conversation import Conversation
-from bot.chat.registry import Reply, anything, chat_commands
+from bot.chat.registry import Reply, anything, chat_commands, refused
 from broadcasts.db.models import Broadcast, BroadcastState, DeliveryState, Group, Role
 from broadcasts.delivery import outbox, planning, quota
 from broadcasts.delivery import report as delivery_report
 from broadcasts.delivery.notices import NoticeOutcome
 from broadcasts.editorial import workflow as editorial
-from broadcasts.editorial.workflow import EditorialError, member_actor
+from broadcasts.editorial.workflow import member_actor
+from broadcasts.errors import EditorialError, MembershipError
 from broadcasts.people import membership
-from broadcasts.people.membership import MembershipError
 
 _ID = re.compile(r"#?(\d{1,10})", re.ASCII)
 QUEUE_SHOWN = 10
@@ -36,10 +36,6 @@ def starts_with_id(conversation: Conversation, args: str) -> bool:
 
 def usage(command: str) -> Reply:
     return Reply("broadcast_usage", {"command": command})
-
-
-def refused(error: EditorialError) -> Reply:
-    return Reply("editorial_error", {"key": error.key, **error.data})
 
 
 def _id_and_rest(args: str) -> tuple[int | None, str]:
@@ -74,7 +70,7 @@ def propose(conversation: Conversation, args: str) -> Reply:
             now=now,
         )
     except MembershipError as error:
-        return Reply(f"error_{error.key}", dict(error.data))
+        return refused(error)
     except EditorialError as error:
         return refused(error)
     audience = planning.audience_size(session, group.id)
@@ -174,7 +170,9 @@ def _queue_line(conversation: Conversation, broadcast: Broadcast) -> dict[str, o
     }
 
 
-@chat_commands.command("ANTRIAN", english=("QUEUE",), role=Role.EDITOR, help="help_antrian")
+@chat_commands.command(
+    "ANTREAN", english=("QUEUE",), aliases=("ANTRIAN",), role=Role.EDITOR, help="help_antrean"
+)
 def queue(conversation: Conversation, args: str) -> Reply:
     waiting = editorial.visible_queue(conversation.session, conversation.member)
     return Reply(

@@ -12,11 +12,13 @@ from datetime import date
 
 from bot.chat.conversation import Conversation
 from bot.chat.registry import Reply, chat_commands
+from bot.web.media import timeline_media
+from broadcasts import phrasebook
 from broadcasts.elections import faq
 from broadcasts.elections import stored as calendars
 from broadcasts.elections.calendar import (
-    CalendarError,
     Election,
+    ElectionDataError,
     Stage,
     current_election,
     find_election,
@@ -31,12 +33,6 @@ from broadcasts.elections.questions import Answer, Kind, Understood, election_na
 log = logging.getLogger(__name__)
 
 # How Indonesians name their time zones; any other zone is shown by its name.
-_ZONE_NAMES = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Jayapura": "WIT",
-}
 _MAX_ASKED = 40  # an unknown code is echoed back, cut to this length
 
 
@@ -54,18 +50,20 @@ def dates(conversation: Conversation, args: str) -> Reply:
     """Key dates of the next election, or of the one named, with a countdown."""
     snapshot = calendars.snapshot(conversation.session)
     return replace(
-        _dates(conversation, snapshot.elections, args),
+        _dates(conversation, snapshot, args),
         same_for=_same_for(conversation, snapshot, "JADWAL", args),
     )
 
 
-def _dates(conversation: Conversation, elections: Sequence[Election], args: str) -> Reply:
+def _dates(conversation: Conversation, snapshot: calendars.Snapshot, args: str) -> Reply:
     today = conversation.today
-    found = _chosen(elections, args, today, next_election)
+    found = _chosen(snapshot.elections, args, today, next_election)
     if isinstance(found, Reply):
         return found
+    # The dates as a picture too: a timeline reads better on a phone than a list.
+    picture = timeline_media(conversation.settings, snapshot, found.code, conversation.now)
     if not found.decided:
-        return not_set_reply(found, (), today)
+        return replace(not_set_reply(found, (), today), media=picture)
     return Reply(
         "election_dates",
         {
@@ -76,6 +74,7 @@ def _dates(conversation: Conversation, elections: Sequence[Election], args: str)
             "zone": zone_name(conversation),
             "sources": sources_of(found, found.key_stages),
         },
+        media=picture,
     )
 
 
@@ -121,7 +120,7 @@ def question(conversation: Conversation, body: str) -> Reply | None:
     entries = faq.snapshot(conversation.session)
     try:
         understood = _understood(body, snapshot, entries, conversation.today)
-    except CalendarError:
+    except ElectionDataError:
         # A broken vocabulary file must not take every reply down: the commands still work.
         log.exception("the question reader cannot read its vocabulary")
         return None
@@ -232,8 +231,8 @@ def _same_for(conversation: Conversation, snapshot: calendars.Snapshot, *asked: 
 
 
 def zone_name(conversation: Conversation) -> str:
-    key = conversation.timezone.key
-    return _ZONE_NAMES.get(key, key)
+    """The reader's zone as they call it (WIB, WITA, WIT): `phrasebook.zone_name`'s rule."""
+    return phrasebook.zone_name(conversation.now.astimezone(conversation.timezone))
 
 
 def _chosen(

@@ -14,6 +14,7 @@ def menu(conversation: Conversation, args: str) -> Reply:
     lines = [
         {"word": (c.english[0] if english and c.english else c.name), "help": c.help}
         for c in chat_commands.available_to(conversation)
+        if c.listed
     ]
     role = conversation.highest_role
     led = []

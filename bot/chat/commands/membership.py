@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from bot.chat.conversation import Conversation
-from bot.chat.registry import Reply, chat_commands, one_word
+from bot.chat.registry import Reply, chat_commands, one_word, refused
 from broadcasts.db.models import Role
+from broadcasts.errors import MembershipError
 from broadcasts.people import membership
-from broadcasts.people.membership import MembershipError
 from config.settings import SUPPORTED_LANGUAGES
-
-
-def _error(error: MembershipError) -> Reply:
-    return Reply(f"error_{error.key}", dict(error.data))
 
 
 @chat_commands.command("DAFTAR", english=("JOIN",), help="help_daftar", takes=one_word)
@@ -20,12 +16,23 @@ def join(conversation: Conversation, args: str) -> Reply:
     if not code:
         return Reply("usage", {"usage": "usage_daftar"})
     try:
-        group, new = membership.join(conversation.session, conversation.member, code)
+        group, new = membership.join(
+            conversation.session,
+            conversation.member,
+            code,
+            message_sid=conversation.message_sid,
+            now=conversation.now,
+        )
     except MembershipError as error:
-        return _error(error)
+        return refused(error)
     return Reply(
         "joined" if new else "already_joined",
-        {"group": group.name, "code": group.code, "opted_out": conversation.member.opted_out},
+        {
+            "group": group.name,
+            "code": group.code,
+            "opted_out": conversation.member.opted_out,
+            "site": conversation.settings.public_base_url,
+        },
     )
 
 
@@ -40,7 +47,7 @@ def leave(conversation: Conversation, args: str) -> Reply:
     try:
         group = membership.leave(conversation.session, conversation.member, code)
     except MembershipError as error:
-        return _error(error)
+        return refused(error)
     return Reply("left", {"group": group.name, "code": group.code})
 
 

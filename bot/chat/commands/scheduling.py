@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.chat.commands.broadcasts import parse_id
 from bot.chat.conversation import Conversation
 from bot.chat.registry import Reply, anything, chat_commands
+from broadcasts import phrasebook
 from broadcasts.db.models import Role
 from broadcasts.editorial import scheduling
 from broadcasts.editorial.scheduling import ScheduleError
@@ -46,7 +47,7 @@ def schedule(conversation: Conversation, args: str) -> Reply:
             "group": group.name,
             "code": group.code,
             "when": done.local,
-            "zone": scheduling.zone_name(done.local),
+            "zone": phrasebook.zone_name(done.local),
             "previous": done.previous,
             "pending": done.pending,
             "quiet_start": quiet.start if quiet else None,

@@ -49,6 +49,7 @@ from broadcasts.delivery.transports.base import (
     SentMessage,
     TransportUnavailable,
 )
+from broadcasts.people.masking import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ class ConsoleTransport:
             self.sent.append((message, stored))
             stream = self._stream or sys.stdout
             media = f" (media: {message.media_url})" if message.media_url else ""
-            print(f"--- to {message.to}{media}\n{text}\n---", file=stream, flush=True)
+            # Numbers masked, as in any log line; the message id tells one message from another.
+            shown = f"--- to {message.to} ({stored.sid}){media}\n{text}\n---"
+            print(mask_text(shown), file=stream, flush=True)
         return SendResult(stored.sid, "sent")
 
     def sent_to(self, to: str, since: datetime) -> list[SentMessage]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from broadcasts.elections.calendar import CalendarError
+from broadcasts.elections.calendar import ElectionDataError
 from broadcasts.elections.questions.words import words_of
 from config.settings import ELECTIONS_DIR, SUPPORTED_LANGUAGES
 
@@ -84,7 +84,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CalendarError(f"{path.name}: cannot be read: {error}") from error
+        raise ElectionDataError(f"{path.name}: cannot be read: {error}") from error
     return parse_vocabulary(document, path.name)
 
 
@@ -98,10 +98,10 @@ def _mapping(value: object, where: str, allowed: set[str] | None = None) -> Mapp
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise CalendarError(f"{where}: expected a mapping")
+        raise ElectionDataError(f"{where}: expected a mapping")
     unknown = [str(k) for k in value if allowed is not None and k not in allowed]
     if unknown:
-        raise CalendarError(f"{where}: unknown field {unknown[0]!r}")
+        raise ElectionDataError(f"{where}: unknown field {unknown[0]!r}")
     return value
 
 
@@ -109,7 +109,7 @@ def _by_language(value: object, where: str) -> ByLanguage:
     found: dict[str, tuple[str, ...]] = {}
     for language, phrases in _mapping(value, where, set(SUPPORTED_LANGUAGES)).items():
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise CalendarError(f"{where}: {language} must be a list of phrases")
+            raise ElectionDataError(f"{where}: {language} must be a list of phrases")
         found[language] = tuple(" ".join(words_of(p)) for p in phrases if words_of(p))
     return found
 
@@ -125,7 +125,9 @@ def _offices(value: object, where: str) -> Mapping[str, Office]:
         fields = _mapping(item, f"{where}: {name}", {"families", *SUPPORTED_LANGUAGES})
         families = fields.get("families")
         if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
-            raise CalendarError(f"{where}: {name}: families must be a list of election families")
+            raise ElectionDataError(
+                f"{where}: {name}: families must be a list of election families"
+            )
         words = {k: v for k, v in fields.items() if k != "families"}
         found[str(name)] = Office(tuple(families), _by_language(words, f"{where}: {name}"))
     return found
@@ -139,7 +141,7 @@ def _slang(value: object, where: str) -> Mapping[str, str]:
             or len(words_of(str(typed))) != 1
             or len(words_of(meant)) != 1
         ):
-            raise CalendarError(f"{where}: {typed!r} must be one word mapped to one word")
+            raise ElectionDataError(f"{where}: {typed!r} must be one word mapped to one word")
         found[words_of(str(typed))[0]] = words_of(meant)[0]
     return found
 
@@ -151,7 +153,7 @@ def _together(value: object, where: str) -> Mapping[str, tuple[tuple[str, ...], 
             isinstance(rule, list) and len(rule) >= 2 and all(isinstance(w, str) for w in rule)
             for rule in rules
         ):
-            raise CalendarError(f"{where}: {kind} must be a list of lists of two or more words")
+            raise ElectionDataError(f"{where}: {kind} must be a list of lists of two or more words")
         found[str(kind)] = tuple(tuple(w for r in rule for w in words_of(r)) for rule in rules)
     return found
 
@@ -160,7 +162,7 @@ def _words(value: object, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
-        raise CalendarError(f"{where}: must be a list of words")
+        raise ElectionDataError(f"{where}: must be a list of words")
     return tuple(" ".join(words_of(w)) for w in value)
 
 
@@ -168,6 +170,6 @@ def _months(value: object, where: str) -> Mapping[int, tuple[str, ...]]:
     found: dict[int, tuple[str, ...]] = {}
     for number, names in _mapping(value, where).items():
         if not isinstance(number, int) or not 1 <= number <= 12:
-            raise CalendarError(f"{where}: {number!r} is not a month number (1 to 12)")
+            raise ElectionDataError(f"{where}: {number!r} is not a month number (1 to 12)")
         found[number] = _words(names, f"{where}: {number}")
     return found
