@@ -424,3 +424,15 @@ def test_a_burst_of_reports_gives_each_coordinator_one_notice_in_five_minutes(
     assert "Laporan dugaan hoaks *#1*" in first.body
     # The two wordings of the first hoax are one claim: three claims in all.
     assert "39 laporan baru tentang 3 klaim" in digest.body
+
+
+def test_a_short_claim_after_lapor_is_reported_and_a_how_question_is_answered(
+    chat: SignedClient, database: Database
+) -> None:
+    # "diundur" makes "pencoblosan diundur?" a date question; after LAPOR it is the claim itself.
+    reported = chat.say(MEMBERS[0], "LAPOR katanya pencoblosan diundur ke Maret")
+    assert "laporan Anda tercatat dengan nomor *#1*" in reported
+    assert count(database, HoaxReport) == 1
+    how = chat.say(MEMBERS[1], "lapor hoaks gimana caranya")  # read as a question, not filed
+    assert "tercatat" not in how
+    assert count(database, HoaxReport) == 1

@@ -127,10 +127,16 @@ def understand(
     return None
 
 
-def asks(text: str, elections: Sequence[Election], vocabulary: Vocabulary | None = None) -> bool:
-    """Whether `text` asks something ("dpt sampai kapan?", "bagaimana caranya")."""
+def asks(
+    text: str,
+    elections: Sequence[Election],
+    vocabulary: Vocabulary | None = None,
+    cues: tuple[str, ...] = ("when", "other"),
+) -> bool:
+    """Whether `text` asks something ("dpt sampai kapan?", "bagaimana caranya"), by a question
+    mark or a word of the vocabulary's `cues` sections."""
     reading = read(text, index_for(vocabulary or bundled_vocabulary(), elections, ()))
-    return "?" in text or reading.has("when") or reading.has("other")
+    return "?" in text or any(reading.has(cue) for cue in cues)
 
 
 def election_named(
