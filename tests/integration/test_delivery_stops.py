@@ -7,10 +7,8 @@ opt-out and forward-only rules that `make mutate` found surviving."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import update
 
 from broadcasts.clock import FixedClock
@@ -24,23 +22,6 @@ from tests.delivery_fixtures import deliveries, seed_broadcast, wait_until
 from tests.fake_twilio import FakeTwilio
 
 OWNER = "stops-test"
-
-
-@pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeTwilio]:
-    with FakeTwilio(auth_token=settings.twilio_auth_token or "") as running:
-        yield running
-
-
-@pytest.fixture
-def delivery_settings(settings: Settings, fake: FakeTwilio) -> Settings:
-    return settings.replace(
-        twilio_account_sid=fake.account_sid,
-        twilio_whatsapp_from="whatsapp:+14155238886",
-        twilio_api_base_url=fake.url,
-        send_rate_per_second=50,
-        delivery_settle_seconds=30.0,
-    )
 
 
 def test_an_opt_out_landing_while_sends_wait_stops_each_one_not_yet_started(

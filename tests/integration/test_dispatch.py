@@ -46,23 +46,6 @@ OWNER = "test-dispatcher"
 
 
 @pytest.fixture
-def fake(settings: Settings) -> Iterator[FakeTwilio]:
-    with FakeTwilio(auth_token=settings.twilio_auth_token or "") as running:
-        yield running
-
-
-@pytest.fixture
-def delivery_settings(settings: Settings, fake: FakeTwilio) -> Settings:
-    return settings.replace(
-        twilio_account_sid=fake.account_sid,
-        twilio_whatsapp_from="whatsapp:+14155238886",
-        twilio_api_base_url=fake.url,
-        send_rate_per_second=50,
-        delivery_settle_seconds=30.0,
-    )
-
-
-@pytest.fixture
 def dispatcher(
     delivery_settings: Settings, database: Database, clock: FixedClock
 ) -> Iterator[Dispatcher]:
