@@ -243,7 +243,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/users"): ("/admin/users", "admin"),
     ("POST", "/admin/users/<username>/<action>"): ("/admin/users/viewer/role", "admin"),
 }
-OPEN = {("GET", "/admin/login"), ("POST", "/admin/login"), ("POST", "/admin/logout")}
+OPEN = {
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("POST", "/admin/logout"),
+    ("POST", "/admin/language"),
+}
 
 
 def test_the_matrix_names_every_dashboard_route(app: Flask) -> None:

@@ -25,23 +25,6 @@ from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
 
 MESSAGES = TEMPLATES_DIR / "messages"
 
-# Being rewritten by other engineers right now (hoax reports, claims, verdicts, the timeline
-# picture, dashboard accounts): they join these checks when that work lands.
-OTHERS_AT_WORK = (
-    "report",
-    "claim",
-    "hoax",
-    "verdict",
-    "check",
-    "digest",
-    "clarification",
-    "timeline_",
-    "picture_link",
-    "account_error",
-    "amplification",
-    "notice_hoax",  # the coordinators' notice of a hoax report (issue 17, hoax part)
-)
-
 # Longer than six lines by nature: a list the reader asked for, or a broadcast's own body.
 LONG_ALLOWED = {
     "broadcast_frame": "a broadcast's body, as its author wrote it",
@@ -62,10 +45,6 @@ SAMPLE_TIME = datetime(2029, 1, 15, 9, 0, tzinfo=ZoneInfo("Asia/Jayapura"))
 
 def names(language: str) -> list[str]:
     return sorted(path.stem for path in (MESSAGES / language).glob("*.txt"))
-
-
-def ours(name: str) -> bool:
-    return not name.startswith(OTHERS_AT_WORK)
 
 
 def source(language: str, name: str) -> str:
@@ -107,7 +86,6 @@ def without_typed(text: str) -> str:
 
 
 CASES = [(language, name) for language in SUPPORTED_LANGUAGES for name in names(language)]
-OURS = [(language, name) for language, name in CASES if ours(name)]
 
 
 def test_both_languages_have_the_same_messages() -> None:
@@ -125,7 +103,7 @@ def _variables(language: str, name: str) -> set[str]:
     return {re.sub(rf"_{language}$", "", variable) for variable in found}
 
 
-@pytest.mark.parametrize("name", [n for n in names("id") if ours(n)])
+@pytest.mark.parametrize("name", names("id"))
 def test_both_languages_take_the_same_variables(name: str) -> None:
     expected = _variables("id", name)
     for language in SUPPORTED_LANGUAGES:
@@ -157,7 +135,7 @@ STAGE_OVER = re.compile(r"sudah lewat|already past", re.IGNORECASE)
 STATE_ID = re.compile(r"\b(?:approved|pending|sending|done|rejected|cancelled|queued|failed)\b")
 
 
-@pytest.mark.parametrize(("language", "name"), OURS)
+@pytest.mark.parametrize(("language", "name"), CASES)
 def test_the_words_keep_to_the_style_guide(language: str, name: str) -> None:
     text = shown_text(source(language, name))
     typed = without_typed(text)
@@ -268,7 +246,7 @@ def renderings(language: str, name: str) -> Iterator[str]:
                 continue  # a shape the sample cannot take: the words checks still read it
 
 
-@pytest.mark.parametrize(("language", "name"), [c for c in OURS if c[1] not in LONG_ALLOWED])
+@pytest.mark.parametrize(("language", "name"), [c for c in CASES if c[1] not in LONG_ALLOWED])
 def test_each_message_is_at_most_six_lines(language: str, name: str) -> None:
     rendered = list(renderings(language, name))
     assert rendered, f"{language}/{name}: no sample rendering"
@@ -277,7 +255,7 @@ def test_each_message_is_at_most_six_lines(language: str, name: str) -> None:
         assert len(lines) <= 6, f"{language}/{name}:\n{text}"
 
 
-@pytest.mark.parametrize(("language", "name"), OURS)
+@pytest.mark.parametrize(("language", "name"), CASES)
 def test_rendered_times_carry_their_zone(language: str, name: str) -> None:
     for text in renderings(language, name):
         assert "UTC" not in text and not ISO_TIME.findall(text), f"{language}/{name}:\n{text}"

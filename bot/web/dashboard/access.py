@@ -22,7 +22,9 @@ from broadcasts.people.accounts import SignedIn
 
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 _TOKEN = "session"  # the cookie's key for the session token
-PUBLIC = frozenset({"dashboard.login", "dashboard.login_post", "dashboard.logout"})
+PUBLIC = frozenset(
+    {"dashboard.login", "dashboard.login_post", "dashboard.logout", "dashboard.choose_language"}
+)
 
 
 @blueprint.before_request

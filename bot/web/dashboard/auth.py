@@ -1,4 +1,4 @@
-"""Logging in and out of the dashboard."""
+"""Logging in and out of the dashboard, and choosing its language."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from bot.web.dashboard import access
 from bot.web.dashboard.security import safe_next
 from bot.web.dashboard.site import blueprint
+from bot.web.dashboard.site import choose_language as keep_language
 from bot.web.runtime import runtime
 
 
@@ -37,3 +38,10 @@ def logout() -> ResponseReturnValue:
     access.sign_out()
     session.clear()
     return redirect(url_for("dashboard.login"))
+
+
+@blueprint.post("/language")
+def choose_language() -> ResponseReturnValue:
+    """Open to anyone, the login page included: it changes only this browser's language."""
+    keep_language(request.form.get("language", ""))
+    return redirect(safe_next(request.form.get("next")), code=303)

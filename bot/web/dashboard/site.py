@@ -1,14 +1,111 @@
-"""The dashboard's blueprint and what every page shares: its language and how a page is drawn."""
+"""The dashboard's blueprint and what every page shares: its language, its words, how times and
+states are shown, the navigation, and how a page is drawn.
+
+Every label of every page lives in `templates/dashboard/words/<language>/<area>.toml`; a page
+asks for one with `t("area.key", name=value)`. Indonesian is the default; the language switch
+keeps the reader's choice in their session.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, current_app, g, render_template, session
+
+from bot.web.runtime import runtime
+from broadcasts.db.models import AccountRole
+from broadcasts.phrasebook import short_when, when
+from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/admin")
 
-LANGUAGE = "id"  # the dashboard's pages are in Indonesian, as its users are
+WORDS_DIR = TEMPLATES_DIR / "dashboard" / "words"
+LANGUAGE = "id"  # the default: the dashboard's users are Indonesian offices
+_LANGUAGE_KEY = "language"
+
+# The menu, in order: (endpoint, label key, least role). An area shows once its view exists.
+NAVIGATION = (
+    ("dashboard.overview", "nav.overview", "viewer"),
+    ("dashboard.content_list", "nav.content", "viewer"),
+    ("dashboard.broadcast_list", "nav.broadcasts", "viewer"),
+    ("dashboard.calendar", "nav.calendar", "viewer"),
+    ("dashboard.campaign_list", "nav.campaigns", "viewer"),
+    ("dashboard.groups", "nav.groups", "viewer"),
+    ("dashboard.reports", "nav.reports", "viewer"),
+    ("dashboard.audit", "nav.audit", "viewer"),
+    ("dashboard.users", "nav.users", "admin"),
+)
+
+
+@cache
+def words(language: str) -> dict[str, str]:
+    """Every label of one language, keyed "area.key" (area: the file's name)."""
+    found: dict[str, str] = {}
+    for path in sorted((WORDS_DIR / language).glob("*.toml")):
+        with path.open("rb") as file:
+            for key, text in tomllib.load(file).items():
+                found[f"{path.stem}.{key}"] = str(text)
+    return found
+
+
+def language() -> str:
+    chosen = session.get(_LANGUAGE_KEY)
+    return chosen if chosen in SUPPORTED_LANGUAGES else LANGUAGE
+
+
+def choose_language(chosen: str) -> None:
+    if chosen in SUPPORTED_LANGUAGES:
+        session[_LANGUAGE_KEY] = chosen
+
+
+def t(key: str, /, **data: Any) -> str:
+    """The label `key` in the reader's language, its {names} filled from `data`."""
+    text = words(language()).get(key) or words(LANGUAGE).get(key)
+    if text is None:
+        raise KeyError(f"no dashboard words for {key!r}")
+    return text.format(**data) if data else text
+
+
+def local_time(moment: datetime | None, zone: str | None = None, *, short: bool = False) -> str:
+    """A UTC time on a group's clock, as people read it: "Senin, 7 Desember 2026 pukul 09.00
+    WIB" (or "7 Des pukul 09.00 WIB" for lists). Never raw UTC."""
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    shown = aware.astimezone(ZoneInfo(zone or runtime().settings.bot_timezone))
+    return short_when(shown, language()) if short else when(shown, language())
+
+
+def state_words(kind: str, value: str | None) -> str:
+    """A state in words ("menunggu persetujuan"), never its stored value."""
+    return t(f"states.{kind}_{value}") if value else "—"
+
+
+def navigation() -> list[tuple[str, str]]:
+    account = g.get("account")
+    if account is None:
+        return []
+    return [
+        (endpoint, t(label))
+        for endpoint, label, role in NAVIGATION
+        if endpoint in current_app.view_functions and account.may(AccountRole(role))
+    ]
+
+
+@blueprint.app_context_processor
+def shared() -> dict[str, Any]:
+    return {
+        "t": t,
+        "lang": language(),
+        "local_time": local_time,
+        "state_words": state_words,
+        "navigation": navigation,
+        "now": lambda: runtime().clock.now(),
+    }
 
 
 def page(template: str, **context: Any) -> str:

@@ -1,0 +1,37 @@
+"""The dashboard's labels: both languages hold the same keys with the same {names}, and every
+label a page asks for exists."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from bot.web.dashboard.site import words
+from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
+
+PAGES = TEMPLATES_DIR / "dashboard"
+ASKED = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+
+
+def names(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def test_every_language_has_the_same_labels_with_the_same_names() -> None:
+    indonesian = words("id")
+    assert indonesian, "no dashboard words found"
+    for language in SUPPORTED_LANGUAGES:
+        other = words(language)
+        assert other.keys() == indonesian.keys(), language
+        for key, text in indonesian.items():
+            assert names(other[key]) == names(text), (language, key)
+
+
+def test_every_label_a_page_asks_for_exists() -> None:
+    known = words("id")
+    asked = {
+        (page.name, key) for page in PAGES.glob("*.html") for key in ASKED.findall(page.read_text())
+    }
+    assert asked, "no page asks for a label"
+    missing = sorted((page, key) for page, key in asked if key not in known)
+    assert not missing, missing
