@@ -21,6 +21,8 @@ BENCHMARKS = {
     "timeline": "draw a timeline picture < 300 ms; serve a drawn one < 5 ms median (issue 13)",
     "hoaxes": "CEK over 10,000 clarifications < 50 ms median; 10,000 reports into claims < 5 s;"
     " a burst of 1,000 reports: at most one notice a minute per coordinator (issue 11)",
+    "dashboard": "every dashboard page < 300 ms median with 100,000 members, 1,000 groups,"
+    " 1,000 broadcasts, 10,000 calendar entries (issue 10)",
 }
 
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from bot.web.dashboard.access import actor_key, requires
-from bot.web.dashboard.site import LANGUAGE, blueprint, page
+from bot.web.dashboard.site import blueprint, language, page, t
 from bot.web.runtime import runtime
 from broadcasts.db.models import AccountRole, Member
 from broadcasts.editorial import audit
@@ -18,8 +18,6 @@ from broadcasts.errors import AccountError
 from broadcasts.people import accounts
 from broadcasts.people.membership import shown_phone
 from broadcasts.phrasebook import explain
-
-ROLE_WORDS = {"admin": "admin", "editor": "editor", "viewer": "pemantau"}
 
 
 @blueprint.get("/users")
@@ -32,7 +30,7 @@ def users() -> ResponseReturnValue:
             for account in found
             if account.member is not None
         }
-        return page("users.html", accounts=found, linked=linked, roles=ROLE_WORDS)
+        return page("users.html", accounts=found, linked=linked, roles=list(AccountRole))
 
 
 def _member_label(member: Member) -> str:
@@ -53,9 +51,9 @@ def _change(action: str, work: Callable[[Session], object], subject: str) -> Res
     except AccountError as error:
         if error.key == "unknown_account":
             abort(404)
-        flash(explain(error, LANGUAGE), "error")
+        flash(explain(error, language()), "error")
         return redirect(url_for("dashboard.users")), 303
-    flash(f"Akun {subject} diperbarui.", "ok")
+    flash(t("users.changed", username=subject), "ok")
     return redirect(url_for("dashboard.users")), 303
 
 
