@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -215,6 +216,8 @@ def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
             return reply
     if not body:
         return Reply("empty")
+    if _a_nod(body):
+        return Reply("ack")
     # A question in words, or a sentence that starts with a command word ("status dpt saya
     # gimana", "berhenti kampanye kapan?").
     for fallback in chat_commands.fallbacks():
@@ -230,6 +233,16 @@ def _reply_to(conversation: Conversation, parsed: Parsed, body: str) -> Reply:
         return Reply("not_understood")
     words = chat_commands.words_for(conversation)
     return Reply("unknown", {"suggestion": chat_commands.suggest(parsed.word, words)})
+
+
+# Emoji and what joins them: skin tones (Sk), variation selectors (Mn), the zero-width joiner (Cf).
+_EMOJI_PARTS = frozenset({"So", "Sk", "Mn", "Cf"})
+
+
+def _a_nod(body: str) -> bool:
+    """Emoji alone ("👍", "🙏🙏"): a nod, like "ok", answered as one."""
+    kinds = {unicodedata.category(c) for c in body if not c.isspace()}
+    return "So" in kinds and kinds <= _EMOJI_PARTS
 
 
 def _run(conversation: Conversation, parsed: Parsed) -> Reply:

@@ -198,7 +198,7 @@ def test_report_a_hoax_and_check_the_clarifications(
     found = twilio.say(MEMBERS[3], "CEK apakah pemilu diundur?")
     assert "Pemungutan suara tidak diundur" in found and "klarifikasi.jpg" in found
     assert "No official clarification" in twilio.say(MEMBERS[3], "CHECK tinta luntur")
-    assert "Tulis CEK" in twilio.say(MEMBERS[3], "CEK ?")
+    assert "Tulis *CEK*" in twilio.say(MEMBERS[3], "CEK ?")
     stranger = twilio.say("+6281399999999", "LAPOR ada hoaks")
     assert "belum tergabung dalam grup" in stranger and "ditinjau admin" in stranger
 

@@ -304,7 +304,7 @@ def test_bad_reports_get_a_clear_reply_and_nothing_is_stored_twice(
     # A 10,000-character forward is kept to its first 2,000 characters, once.
     long = "Pesan berantai panjang soal TPS dipindah. " * 250
     kept = chat.say(member, f"LAPOR {long}")
-    assert "kami menyimpan 2000 karakter pertamanya" in kept
+    assert "kami menyimpan 2.000 karakter pertamanya" in kept
     # Control characters never reach anyone: a right-to-left override, zero-width joiners.
     tricky = chat.say(member, "LAPOR Link resmi KPU: \u202egpj.exe\u202c daftar\u200b ulang DPT")
     assert "tercatat" in tricky
@@ -435,4 +435,16 @@ def test_a_short_claim_after_lapor_is_reported_and_a_how_question_is_answered(
     assert count(database, HoaxReport) == 1
     how = chat.say(MEMBERS[1], "lapor hoaks gimana caranya")  # read as a question, not filed
     assert "tercatat" not in how
+    assert count(database, HoaxReport) == 1
+
+
+def test_a_question_after_lapor_alone_is_answered_and_the_forward_after_it_is_filed(
+    chat: SignedClient, database: Database
+) -> None:
+    assert "teruskan" in chat.say(MEMBERS[0], "LAPOR")
+    question = chat.say(MEMBERS[0], "kapan pemungutan suara pilkada 2024?")
+    assert "tercatat" not in question  # answered as a question (here: no calendar loaded)
+    assert count(database, HoaxReport) == 0
+    forwarded = chat.say(MEMBERS[0], "Pencoblosan diundur ke Maret? Sebarkan ke grup lain")
+    assert "tercatat" in forwarded
     assert count(database, HoaxReport) == 1

@@ -22,6 +22,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, meta
 
 from broadcasts import phrasebook
 from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
+from tests.words import ISO_TIME, MAX_LINES, STAGE_OVER, word_problems
 
 MESSAGES = TEMPLATES_DIR / "messages"
 
@@ -80,11 +81,6 @@ def shown_text(text: str) -> str:
     return "\n".join(shown)
 
 
-def without_typed(text: str) -> str:
-    """What to type is shown in bold (`*JADWAL pemilu2029*`): codes may appear there."""
-    return re.sub(r"\*[^*\n]+\*", "", text)
-
-
 CASES = [(language, name) for language in SUPPORTED_LANGUAGES for name in names(language)]
 
 
@@ -110,46 +106,11 @@ def test_both_languages_take_the_same_variables(name: str) -> None:
         assert _variables(language, name) == expected, (language, name)
 
 
-PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>")
-ISO_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}:\d{2}\b|\+00:00")
-ZONE_LESS = re.compile(r"waktu setempat|local time", re.IGNORECASE)
-INTERNAL = re.compile(
-    r"\bTwilio\b|\bworker\b|member:|\+62\d|\b(?:pemilu|pilkada|pemilulokal)\d{4}\b"
-    r"|\b[a-z]+_[a-z_]+\b",  # an error key or a state value (`content_not_approved`, `opted_out`)
-)
-# The glossary's "not" column (words.md): the word each thing is never called.
-NOT_ID = re.compile(
-    r"\bbroadcast\b|pesan massal|\bredaksi\b|grup di atasnya|kode gabung|berhenti berlangganan"
-    r"|perkiraan sementara|\bkampanye\b|jam tenang|masa tahan\b|\bdilewati\b|\bterbaca\b"
-    r"|\bantrian\b|(?<![.\w/])id\b(?![.\w])|\bsaya\b(?! *\*)",
-    re.IGNORECASE,
-)
-NOT_EN = re.compile(
-    r"\bcampaigns?\b|\bblackouts?\b|\bskipped\b|editor\(s\)|\bsent to(?=\s*[.,;]|\s+will\b)"
-    r"|\bunsubscribe\b",
-    re.IGNORECASE,
-)
-# A stage that is over is *selesai* / *over*: in the words about election stages.
-STAGE_OVER = re.compile(r"sudah lewat|already past", re.IGNORECASE)
-# English state values in Indonesian prose.
-STATE_ID = re.compile(r"\b(?:approved|pending|sending|done|rejected|cancelled|queued|failed)\b")
-
-
 @pytest.mark.parametrize(("language", "name"), CASES)
 def test_the_words_keep_to_the_style_guide(language: str, name: str) -> None:
     text = shown_text(source(language, name))
-    typed = without_typed(text)
-    assert not PLACEHOLDER.findall(text), f"{language}/{name}: type an example, not <…>"
-    assert "UTC" not in text and not ISO_TIME.findall(text), f"{language}/{name}: a raw time"
-    assert not ZONE_LESS.findall(text), f"{language}/{name}: say the zone (WIB/WITA/WIT)"
-    assert not INTERNAL.findall(typed), f"{language}/{name}: {INTERNAL.findall(typed)}"
-    if language == "id":
-        assert not NOT_ID.findall(typed), f"{language}/{name}: {NOT_ID.findall(typed)}"
-        assert not STATE_ID.findall(typed), f"{language}/{name}: {STATE_ID.findall(typed)}"
-        assert text.lower().count("belum resmi") <= 1, f"{name}: say *belum resmi* once"
-    else:
-        assert not NOT_EN.findall(typed), f"{language}/{name}: {NOT_EN.findall(typed)}"
-        assert text.lower().count("not official") <= 1, f"{name}: say *not official* once"
+    problems = word_problems(text, language)
+    assert not problems, f"{language}/{name}: {problems}"
     if name.startswith(("election", "ics")):
         assert not STAGE_OVER.findall(text), f"{language}/{name}: a stage that is over"
     # Times are written with the `when` filter (zone and all), not `date_time`.
@@ -252,7 +213,7 @@ def test_each_message_is_at_most_six_lines(language: str, name: str) -> None:
     assert rendered, f"{language}/{name}: no sample rendering"
     for text in rendered:
         lines = [line for line in text.splitlines() if line.strip()]
-        assert len(lines) <= 6, f"{language}/{name}:\n{text}"
+        assert len(lines) <= MAX_LINES, f"{language}/{name}:\n{text}"
 
 
 @pytest.mark.parametrize(("language", "name"), CASES)

@@ -10,7 +10,10 @@ from broadcasts.people import membership
 from config.settings import SUPPORTED_LANGUAGES
 
 
-@chat_commands.command("DAFTAR", english=("JOIN",), help="help_daftar", takes=one_word)
+# DAFTAR is the contract's word; GABUNG says the same without reading as voter registration.
+@chat_commands.command(
+    "DAFTAR", english=("JOIN",), aliases=("GABUNG",), help="help_daftar", takes=one_word
+)
 def join(conversation: Conversation, args: str) -> Reply:
     code = args.split()[0] if args.split() else ""
     if not code:

@@ -77,12 +77,23 @@ def report(conversation: Conversation, args: str) -> Reply:
 def forwarded(conversation: Conversation, body: str) -> Reply | None:
     """After LAPOR alone, the next forward is the report (media, or a text of a few words: "ok"
     or "sebentar" is no forward); media sent on their own otherwise get how to report them."""
-    forward = conversation.has_media or len(body.split()) >= _FORWARD_WORDS
+    forward = conversation.has_media or (
+        len(body.split()) >= _FORWARD_WORDS and not _short_question(conversation, body)
+    )
     if forward and hoax_reports.awaiting_forward(conversation.member, conversation.now):
         return _file(conversation, body)
     if conversation.has_media and not body:
-        return Reply("report_media_hint")
+        return Reply("report_media_hint", {"minutes": _REQUEST_MINUTES})
     return None
+
+
+def _short_question(conversation: Conversation, body: str) -> bool:
+    """ "when is voting day?" sent after LAPOR alone is the member's question, not the forward:
+    a few words with a question word and a question mark (a claim rarely ends with one)."""
+    if "?" not in body or len(body.split()) > _SHORT_QUESTION:
+        return False
+    elections = calendars.snapshot(conversation.session).elections
+    return asks(body.replace("?", " "), elections)
 
 
 def _file(conversation: Conversation, text: str) -> Reply:
