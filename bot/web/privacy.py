@@ -1,16 +1,12 @@
-"""GET /privasi and /privacy: the privacy notice, in Indonesian and in English. And how the
-dashboard shows a person who acted: their number masked, an erased person as such."""
+"""GET /privasi and /privacy: the privacy notice, in Indonesian and in English."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
 from bot.web.runtime import runtime
-from broadcasts.people.actors import shown_key
 from broadcasts.people.erasure import CONFIRM_WITHIN
-from broadcasts.people.membership import is_erased_actor
 from broadcasts.people.retention import REPORTER_LINK_DAYS
-from broadcasts.phrasebook import render
 from config.settings import TEMPLATES_DIR
 
 blueprint = Blueprint("privacy", __name__, template_folder=str(TEMPLATES_DIR / "pages"))
@@ -39,12 +35,3 @@ def _notice(language: str) -> str:
         report_days=REPORTER_LINK_DAYS,
         minutes=int(CONFIRM_WITHIN.total_seconds() // 60),
     )
-
-
-@blueprint.app_template_filter("person")
-def person(actor: str | None) -> str:
-    """An actor key as the dashboard shows it: `member:+6281234564444` → `member:0812-****-4444`,
-    an erased member → "anggota terhapus" (the dashboard speaks Indonesian)."""
-    if not actor:
-        return ""
-    return render("erased_member", "id") if is_erased_actor(actor) else shown_key(actor)

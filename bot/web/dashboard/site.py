@@ -18,7 +18,9 @@ from flask import Blueprint, current_app, g, render_template, session
 
 from bot.web.runtime import runtime
 from broadcasts.db.models import AccountRole
-from broadcasts.phrasebook import short_when, when
+from broadcasts.people.actors import shown_key
+from broadcasts.people.membership import is_erased_actor
+from broadcasts.phrasebook import render, short_when, when
 from config.settings import SUPPORTED_LANGUAGES, TEMPLATES_DIR
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/admin")
@@ -83,6 +85,21 @@ def local_time(moment: datetime | None, zone: str | None = None, *, short: bool 
 def state_words(kind: str, value: str | None) -> str:
     """A state in words ("menunggu persetujuan"), never its stored value."""
     return t(f"states.{kind}_{value}") if value else "—"
+
+
+@blueprint.app_template_filter("person")
+def person(actor: str | None) -> str:
+    """An actor key as the dashboard shows it, in the reader's language: `admin:rina` → "rina
+    (akun dasbor)", `member:+6281234564444` → "0812-****-4444", `calendar:Literasi` →
+    "kalender: Literasi", an erased member → "anggota terhapus"."""
+    if not actor:
+        return ""
+    if is_erased_actor(actor):
+        return render("erased_member", language())
+    prefix, _, rest = actor.partition(":")
+    if prefix in ("admin", "calendar", "system"):
+        return t(f"people.{prefix}", name=rest)
+    return shown_key(actor).removeprefix("member:")
 
 
 def navigation() -> list[tuple[str, str]]:
