@@ -48,6 +48,9 @@ class Settings:
     # Who runs the bot, as the privacy notice names them, and how to reach them.
     operator_name: str | None = None
     operator_contact: str | None = None
+    # Where images uploaded on the dashboard are kept (content-addressed: <sha256>.png/.jpg),
+    # served without login at PUBLIC_BASE_URL/media/uploads/ for Twilio to fetch.
+    upload_dir: str = "instance/uploads"
     log_level: str = "INFO"
 
     @property
@@ -140,5 +143,6 @@ def load_settings(
         ),
         operator_name=text("OPERATOR_NAME"),
         operator_contact=text("OPERATOR_CONTACT"),
+        upload_dir=text("UPLOAD_DIR") or defaults.upload_dir,
         log_level=(text("LOG_LEVEL") or defaults.log_level).upper(),
     ).validate()

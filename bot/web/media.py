@@ -1,4 +1,6 @@
 """GET /media/timeline/<kode>.png: an election's timeline as a picture, the one JADWAL carries.
+GET /media/uploads/<sha256>.<png|jpg>: an image uploaded with library content (a broadcast's
+MediaUrl); its name is its hash, so what it shows never changes and it may be cached for a year.
 
 Twilio fetches a reply's media from PUBLIC_BASE_URL with no login, so none is asked. The picture
 is drawn for today in the bot's time zone and redrawn when the day turns or a calendar is loaded.
@@ -17,10 +19,11 @@ from datetime import date, datetime
 from functools import partial
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, send_file
 
 from bot.web.election_feed import requested_language
 from bot.web.runtime import runtime
+from broadcasts.editorial import images
 from broadcasts.elections import stored as calendars
 from broadcasts.elections import timeline_picture
 from broadcasts.elections.calendar import find_election
@@ -77,4 +80,23 @@ def timeline(code: str) -> Response:
     else:
         response.cache_control.max_age = BRIEFLY
     response.make_conditional(request)  # 304 when the client holds this picture already
+    return response
+
+
+@blueprint.get("/uploads/<name>")
+def upload(name: str) -> Response:
+    """Public, as Twilio fetches it: only a kept picture's own name opens anything."""
+    directory = images.upload_directory(runtime().settings.upload_dir)
+    path = images.kept(directory, name)
+    if path is None:
+        abort(404, description="no such image")
+    response = send_file(
+        path,
+        mimetype=images.MEDIA_TYPES[path.suffix.lstrip(".")],
+        max_age=A_YEAR,
+        conditional=True,
+        etag=name.split(".")[0],
+    )
+    response.cache_control.public = True
+    response.cache_control.immutable = True
     return response

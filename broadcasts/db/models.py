@@ -311,6 +311,25 @@ class Content(Base):
     approved_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The workflow (migration 0010; `editorial.library`): a draft until submitted, then waiting
+    # until an editor who wrote none of it approves it, or rejects it with a reason.
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime | None]
+    submitted_by: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime | None]
+    rejected_by: Mapped[str | None] = mapped_column(String(100))
+    rejected_at: Mapped[datetime | None]
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    # Editing approved content writes a new version that replaces it once approved; the
+    # approved one stays as it was (broadcasts and calendar entries point at it). At most one
+    # version replaces another. No foreign key: on SQLite only rebuilding `contents` could add
+    # one, and that would drop CEK's triggers (migration 0007).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    replaces_id: Mapped[int | None] = mapped_column(index=True, unique=True)
+    # An image uploaded on the dashboard (`editorial.images`): `media_url` is its public URL.
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    image_type: Mapped[str | None] = mapped_column(String(16))
+    image_size: Mapped[int | None]
 
 
 class Broadcast(Base):
