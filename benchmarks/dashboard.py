@@ -10,8 +10,10 @@ state with 50 deliveries each (50,000 rows, every delivery state, failures with 
 benchmark's mix) with their targets worked out, 300 hoax reports in 60 claims and 20,000 audit
 events. An admin signs in once; each page is then asked for `--runs` times through the app
 in-process (Flask's test client: the server's whole work, no network), pages interleaved so
-that a noisy neighbour slows them all alike. Printed: a table of median and p95 per page and
-the SQL statements each page ran. Target: every page's median under 300 ms.
+that a noisy neighbour slows them all alike. Printed: a table per page of its first view (the
+calendar's sends computed, nothing reused), the median and p95 of the views after it (the
+calendar's sends reused while nothing changed: `agenda_cache`), and the SQL statements of the
+first view. Target: every page's median under 300 ms.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, insert
 
-from benchmarks.calendar import entry_row
+from benchmarks.calendar import election_document, entry_row
 from benchmarks.webhook import fresh_database
 from bot.web.app import create_app
 from broadcasts.clock import FixedClock
@@ -47,7 +49,9 @@ from broadcasts.db.models import (
     OutboundMessage,
     Role,
 )
-from broadcasts.editorial_calendar import targets
+from broadcasts.editorial_calendar import agenda_cache, targets
+from broadcasts.elections.calendar import parse_election
+from broadcasts.elections.stored import load_calendar
 from broadcasts.hoaxes import reports as hoaxes
 from broadcasts.people import accounts
 from config.settings import Settings
@@ -80,6 +84,7 @@ PAGES = (
 def populate(database: Database) -> None:
     rng = random.Random(10)
     with database.transaction() as session:
+        load_calendar(session, parse_election(election_document()), NOW)  # the anchors' dates
         groups = [_group(n, rng) for n in range(1, GROUPS + 1)]
         session.execute(insert(Group), groups)
         session.execute(
@@ -230,9 +235,13 @@ def run(kind: str, runs: int) -> bool:
         client = signed_in(app)
         statements = count_statements(database)
         times: dict[str, list[float]] = {label: [] for label, _ in PAGES}
-        for label, path in PAGES:  # once each first: warm caches, and check they answer
+        cold: dict[str, float] = {}
+        for label, path in PAGES:  # once each first: nothing reused yet, and check they answer
+            agenda_cache.forget()
             count_statements.current = label  # type: ignore[attr-defined]
+            started = time.perf_counter()
             answer = client.get(path)
+            cold[label] = (time.perf_counter() - started) * 1000
             assert answer.status_code == 200, f"{path}: {answer.status_code}"
         for _ in range(runs):
             for label, path in PAGES:
@@ -240,7 +249,7 @@ def run(kind: str, runs: int) -> bool:
                 started = time.perf_counter()
                 client.get(path)
                 times[label].append((time.perf_counter() - started) * 1000)
-        print(f"  {'page':<16} {'median':>9} {'p95':>9} {'SQL':>5}")
+        print(f"  {'page':<16} {'first':>9} {'median':>9} {'p95':>9} {'SQL':>5}")
         ok = True
         for label, _ in PAGES:
             ordered = sorted(times[label])
@@ -248,7 +257,10 @@ def run(kind: str, runs: int) -> bool:
             p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
             ok = ok and median < TARGET_MS
             flag = "" if median < TARGET_MS else "  MISSED"
-            print(f"  {label:<16} {median:>6.1f} ms {p95:>6.1f} ms {statements[label]:>5}{flag}")
+            print(
+                f"  {label:<16} {cold[label]:>6.1f} ms {median:>6.1f} ms {p95:>6.1f} ms"
+                f" {statements[label]:>5}{flag}"
+            )
         print(f"  {kind}: every page's median < {TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}")
         return ok
 

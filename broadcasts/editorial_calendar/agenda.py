@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -86,6 +86,27 @@ class AgendaItem:
         return f"entry-{self.entry_id}-{self.group.id}-{self.key or 'waiting'}"
 
 
+def entry_sends(
+    session: Session,
+    context: CalendarContext,
+    now: datetime,
+    end: datetime,
+    group_ids: Collection[int] | None,
+    campaign_id: int | None,
+) -> list[AgendaItem]:
+    """The sends of calendar entries from `now` to `end`, each marked approved ahead or not,
+    and the entries still waiting for a date."""
+    found = _from_entries(session, context, now, end, group_ids, campaign_id)
+    _mark_unapproved(session, found)
+    return found
+
+
+EntrySends = Callable[
+    [Session, CalendarContext, datetime, datetime, Collection[int] | None, int | None],
+    list[AgendaItem],
+]
+
+
 def coming(
     session: Session,
     now: datetime,
@@ -94,13 +115,14 @@ def coming(
     group_ids: Collection[int] | None = None,
     campaign_id: int | None = None,
     context: CalendarContext | None = None,
+    entries: EntrySends = entry_sends,
 ) -> list[AgendaItem]:
-    """Every send landing in the next `days`, in order, then the entries still waiting."""
+    """Every send landing in the next `days`, in order, then the entries still waiting.
+    `entries` computes the calendar entries' part (`agenda_cache.entry_sends` reuses it)."""
     with _collection_paused():
         context = context or CalendarContext.load(session)
         end = now + timedelta(days=days)
-        found = _from_entries(session, context, now, end, group_ids, campaign_id)
-        _mark_unapproved(session, found)
+        found = list(entries(session, context, now, end, group_ids, campaign_id))
         if campaign_id is None:
             found += _from_broadcasts(session, context, now, end, group_ids)
         # By time; the same time keeps the order found (by group, then entry).
