@@ -29,7 +29,7 @@ from bot.cli.base import (
 )
 from bot.web.editorial_feed import feed_url
 from broadcasts.db.database import MAX_ID
-from broadcasts.db.models import CalendarEntry, CampaignState, Group
+from broadcasts.db.models import CalendarEntry, Group
 from broadcasts.editorial_calendar import (
     agenda,
     approval,
@@ -215,9 +215,7 @@ def calendar_add(
             election=election,
             first_zone_today=now.astimezone(calendar_context.zone(first.id)).date(),
         )
-        campaign = campaigns.campaign_named(session, campaign_name) if campaign_name else None
-        if campaign is not None and campaign.state == CampaignState.CANCELLED.value:
-            raise CalendarError("campaign_cancelled", name=campaign.name)
+        campaign = campaigns.open_campaign(session, campaign_name) if campaign_name else None
         spec = entries.EntrySpec(
             title=title,
             rule=rule,

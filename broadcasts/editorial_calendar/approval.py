@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from broadcasts.db.models import CalendarEntry, CalendarTarget, Campaign, Content, Member
 from broadcasts.delivery import notices
 from broadcasts.editorial import audit
-from broadcasts.editorial.workflow import may_edit, reviewers
+from broadcasts.editorial.workflow import may_edit, member_actor, reviewers
 from broadcasts.errors import CalendarError
 from broadcasts.phrasebook import zone_name
 
@@ -37,6 +37,8 @@ class Approver:
 
     key: str
     member: Member | None = None
+    # The member a dashboard account is linked to: what that phone wrote is the account's own too.
+    same_person: Member | None = None
 
 
 def version(entry: CalendarEntry) -> str:
@@ -164,7 +166,8 @@ def approve_campaign(
 def _check(session: Session, entry: CalendarEntry, approver: Approver) -> None:
     if entry.cancelled_at is not None:
         raise CalendarError("entry_cancelled", id=entry.id)
-    if approver.key == entry.created_by:
+    own = (approver.key, *(member_actor(m) for m in (approver.member, approver.same_person) if m))
+    if entry.created_by in own:
         raise CalendarError("own_entry", id=entry.id)
     if approver.member is None:
         return

@@ -7,7 +7,7 @@ every group. Adding or removing one moves the coming sends it touches at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from broadcasts.editorial import audit
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar import stages, targets
 from broadcasts.editorial_calendar.rules import parse_anchor, parse_date
+from broadcasts.elections.calendar import Election
 from broadcasts.elections.stored import all_elections
 from broadcasts.errors import CalendarError, MembershipError
 from broadcasts.people.group_tree import subtree
@@ -113,3 +114,16 @@ def remove_blackout(session: Session, blackout_id: int, *, actor: str, now: date
 
 def all_blackouts(session: Session) -> list[Blackout]:
     return list(session.scalars(select(Blackout).order_by(Blackout.id)))
+
+
+def days_of(blackout: Blackout, elections: Mapping[str, Election]) -> tuple[date, date] | None:
+    """The local days a window holds, first and last; None while its stage has no official
+    days (it then holds nothing yet)."""
+    if blackout.election_code and blackout.stage:
+        span = stages.span(elections, blackout.election_code, blackout.stage)
+        if span is None or span.start is None or span.end is None:
+            return None
+        return span.start, span.end
+    if blackout.starts_on is None or blackout.ends_on is None:
+        return None
+    return blackout.starts_on, blackout.ends_on

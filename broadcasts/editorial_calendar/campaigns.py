@@ -466,6 +466,14 @@ def campaign_named(session: Session, name: str) -> Campaign:
     return found
 
 
+def open_campaign(session: Session, name: str) -> Campaign:
+    """A campaign entries may still be added to: not cancelled."""
+    campaign = campaign_named(session, name)
+    if campaign.state == CampaignState.CANCELLED.value:
+        raise CalendarError("campaign_cancelled", name=campaign.name)
+    return campaign
+
+
 def _campaign_targets(session: Session, campaign: Campaign) -> list[CalendarTarget]:
     return list(
         session.scalars(
