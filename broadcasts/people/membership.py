@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import bindparam, case, func, literal_column, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -70,7 +70,7 @@ _HOME_TIMEZONE = (
 )
 # Home time zones of the members looked up in a session, by member id, kept in `session.info`:
 # the lookup fetches one with the member (a date reply needs it), and any change this module
-# makes to a membership drops them. Only this module writes memberships.
+# makes to a membership drops them (member_import, which writes them in bulk, calls it too).
 _HOME_TIMEZONES = "humasbot.home_timezones"
 
 
@@ -104,6 +104,11 @@ def _known_home_timezones(session: Session) -> dict[int, str | None]:
 
 def _memberships_changed(session: Session) -> None:
     session.info.pop(_HOME_TIMEZONES, None)
+
+
+def memberships_changed(session: Session) -> None:
+    """To be called by whatever else writes memberships in bulk (`member_import`)."""
+    _memberships_changed(session)
 
 
 def get_or_create_member(
@@ -177,6 +182,16 @@ def new_join_code(session: Session, length: int = 6) -> str:
             return code
 
 
+def rotate_join_code(session: Session, group_code: str, *, actor: str, now: datetime) -> Group:
+    """Gives the group a new invitation code at once: the old one joins nobody any more (members
+    already in stay). Audited, without either code."""
+    group = group_by_code(session, group_code)
+    group.join_code = new_join_code(session)
+    session.flush()
+    audit.record(session, actor, "join_code_rotated", "group", group.id, now)
+    return group
+
+
 def check_timezone(zone: str) -> str:
     try:
         ZoneInfo(zone)
@@ -242,6 +257,8 @@ def add_member(
         existing.role = role.value
         return existing
     joined = Membership(member=member, group=group, role=role.value)
+    if now is not None:
+        joined.created_at = now  # the clock passed in, as the consent's time
     session.add(joined)
     session.flush()
     _memberships_changed(session)
@@ -405,22 +422,37 @@ class GroupNode:
     group: Group
     depth: int  # 0 for a group with no parent
     members: int  # in the group itself
-    reach: int  # different people in it and every group below it
+    reach: int | None  # different people in it and every group below it; None: not counted
     subgroups: int  # groups right below it
     editors: int  # editors of the group itself
     reviewed: bool  # an editor of it or of a group above it can approve its broadcasts
 
 
-def group_tree(session: Session) -> list[GroupNode]:
-    """Every group, each parent followed by its sub-groups, siblings by code."""
+def group_tree(session: Session, *, reach: bool = True) -> list[GroupNode]:
+    """Every group, each parent followed by its sub-groups, siblings by code.
+
+    `reach=False` leaves out the different people in each group with those below it (it needs
+    every membership in memory: 100,000 rows for a national network) and counts members and
+    editors in the database instead, for a page that shows only those."""
     groups = list(session.scalars(select(Group).order_by(Group.code)))
     people: dict[int, set[int]] = {group.id: set() for group in groups}
+    members: dict[int, int] = dict.fromkeys(people, 0)
     editors: dict[int, int] = dict.fromkeys(people, 0)
-    for group_id, member_id, role in session.execute(
-        select(Membership.group_id, Membership.member_id, Membership.role)
-    ):
-        people[group_id].add(member_id)
-        editors[group_id] += role == Role.EDITOR.value
+    if reach:
+        for group_id, member_id, role in session.execute(
+            select(Membership.group_id, Membership.member_id, Membership.role)
+        ):
+            people[group_id].add(member_id)
+            editors[group_id] += role == Role.EDITOR.value
+        members = {group_id: len(found) for group_id, found in people.items()}
+    else:
+        is_editor = case((Membership.role == Role.EDITOR.value, 1), else_=0)
+        for group_id, joined, editing in session.execute(
+            select(Membership.group_id, func.count(), func.sum(is_editor)).group_by(
+                Membership.group_id
+            )
+        ):
+            members[group_id], editors[group_id] = int(joined), int(editing or 0)
     children: dict[int | None, list[Group]] = {}
     known = set(people)
     for group in groups:
@@ -441,17 +473,18 @@ def group_tree(session: Session) -> list[GroupNode]:
     for root in [*children.get(None, []), *groups]:  # the rest: only groups in a cycle
         if root.id not in seen:
             visit(root, 0, False)
-    reach = {group_id: set(found) for group_id, found in people.items()}
-    for group, depth, _ in reversed(visited):  # sub-groups before their parent
-        if depth > 0 and group.parent_id is not None:
-            reach[group.parent_id] |= reach[group.id]
+    everyone = {group_id: set(found) for group_id, found in people.items()}
+    if reach:
+        for group, depth, _ in reversed(visited):  # sub-groups before their parent
+            if depth > 0 and group.parent_id is not None:
+                everyone[group.parent_id] |= everyone[group.id]
     below = {group.id: len(children.get(group.id, [])) for group in groups}
     return [
         GroupNode(
             group=group,
             depth=depth,
-            members=len(people[group.id]),
-            reach=len(reach[group.id]),
+            members=members[group.id],
+            reach=len(everyone[group.id]) if reach else None,
             subgroups=below[group.id],
             editors=editors[group.id],
             reviewed=reviewed,
