@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+import logging
 
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.web.metrics import DatabaseFigures
 from bot.web.runtime import runtime
+from broadcasts import metrics as figures
 
 blueprint = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @blueprint.get("/healthz")
@@ -24,4 +30,12 @@ def healthz() -> tuple[dict[str, object], int]:
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    """This process's counters, then the database's figures as of now."""
+    app_runtime = runtime()
+    scrape = CollectorRegistry(auto_describe=False)
+    try:
+        with app_runtime.database.transaction() as session:
+            scrape.register(DatabaseFigures(figures.read(session, app_runtime.clock.now())))
+    except SQLAlchemyError:  # the database is down: /healthz says so; the counters still count
+        log.warning("metrics: the database did not answer", exc_info=True)
+    return Response(generate_latest() + generate_latest(scrape), mimetype=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -136,3 +137,29 @@ def coverage(session: Session, broadcast_id: int, member: Member | None) -> Cove
         if group_id in office_ids:
             confirmed.setdefault(group_id, Counter())[Platform(platform)] += count
     return Coverage(broadcast, offices, confirmed)
+
+
+@dataclass(frozen=True)
+class Link:
+    group_id: int
+    url: str  # as the officer gave it: shown escaped, never fetched
+    platform: Platform
+    at: datetime
+
+
+def latest_links(session: Session, broadcast_id: int, limit: int = 200) -> list[Link]:
+    """The broadcast's newest confirmed links (at most `limit`), for the dashboard to list."""
+    return [
+        Link(group_id, url, Platform(platform), at)
+        for group_id, url, platform, at in session.execute(
+            select(
+                Amplification.group_id,
+                Amplification.url,
+                Amplification.platform,
+                Amplification.created_at,
+            )
+            .where(Amplification.broadcast_id == broadcast_id)
+            .order_by(Amplification.created_at.desc(), Amplification.id.desc())
+            .limit(limit)
+        )
+    ]

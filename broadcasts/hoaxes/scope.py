@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
@@ -76,23 +77,42 @@ def _clarified() -> Select[int]:
 def open_claims(session: Session, member: Member, limit: int = 50) -> list[OpenClaim]:
     """Claims reported in `member`'s groups with no approved clarification (but "not proven
     yet"), the latest reported first (at most `limit`)."""
-    tree = subtree(led_groups(member))
+    return claims_queue(session, select(subtree(led_groups(member)).c.id), limit=limit)
+
+
+def claims_queue(
+    session: Session,
+    groups: Select[Any] | None,
+    *,
+    most_reported: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[OpenClaim]:
+    """Open claims (as `open_claims`) reported in `groups` (a query of group ids; None: every
+    group), their counts over those groups; the latest reported first, or the most reported
+    (`most_reported`). Four statements, whatever the page's size."""
+    count = func.count(distinct(HoaxReport.id))
+    latest = func.max(HoaxReport.created_at)
+    conditions = [HoaxReport.claim_id.is_not(None), HoaxReport.claim_id.not_in(_clarified())]
+    if groups is not None:
+        conditions.append(HoaxReportGroup.group_id.in_(groups))
     in_scope = (
         select(
             HoaxReport.claim_id,
-            func.count(distinct(HoaxReport.id)).label("count"),
+            count.label("count"),
             func.min(HoaxReport.created_at).label("first_at"),
-            func.max(HoaxReport.created_at).label("latest_at"),
+            latest.label("latest_at"),
         )
         .join(HoaxReportGroup, HoaxReportGroup.report_id == HoaxReport.id)
-        .where(
-            HoaxReportGroup.group_id.in_(select(tree.c.id)),
-            HoaxReport.claim_id.is_not(None),
-            HoaxReport.claim_id.not_in(_clarified()),
-        )
+        .where(*conditions)
         .group_by(HoaxReport.claim_id)
-        .order_by(func.max(HoaxReport.created_at).desc(), HoaxReport.claim_id.desc())
+        .order_by(
+            *((count.desc(),) if most_reported else ()),
+            latest.desc(),
+            HoaxReport.claim_id.desc(),
+        )
         .limit(limit)
+        .offset(offset)
     )
     rows = session.execute(in_scope).all()
     claims = {
@@ -129,3 +149,17 @@ def open_claims(session: Session, member: Member, limit: int = 50) -> list[OpenC
         for claim_id, count, first_at, latest_at in rows
         if claim_id in claims
     ]
+
+
+def reported_groups(session: Session, claim: HoaxClaim) -> list[tuple[Group, int]]:
+    """The groups the claim was reported in, each with its number of reports, the most first:
+    where a clarification of it may be proposed from the dashboard."""
+    rows = session.execute(
+        select(Group, func.count(distinct(HoaxReport.id)))
+        .join(HoaxReportGroup, HoaxReportGroup.group_id == Group.id)
+        .join(HoaxReport, HoaxReport.id == HoaxReportGroup.report_id)
+        .where(HoaxReport.claim_id == claim.id)
+        .group_by(Group.id)
+        .order_by(func.count(distinct(HoaxReport.id)).desc(), Group.code)
+    ).all()
+    return [(group, int(n)) for group, n in rows]

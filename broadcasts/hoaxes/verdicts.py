@@ -23,6 +23,7 @@ from broadcasts.db.models import (
     BroadcastState,
     Content,
     ContentKind,
+    Group,
     HoaxClaim,
     HoaxVerdict,
     Member,
@@ -149,6 +150,67 @@ def propose(
     be decided (or cancelled) first."""
     claim = claims.get_claim(session, claim_id)
     group = scope.deciding_group(session, member, claim)
+    return _write(
+        session,
+        claim,
+        group,
+        verdict,
+        summary,
+        actor=workflow.member_actor(member),
+        member=member,
+        language=language,
+        now=now,
+    )
+
+
+def propose_as_account(
+    session: Session,
+    claim_id: int,
+    verdict: Verdict,
+    summary: str,
+    *,
+    actor: str,
+    linked: Member | None,
+    group_id: int | None,
+    language: str,
+    now: datetime,
+) -> HoaxVerdict:
+    """`propose` from the dashboard: `actor` is the account (`admin:<name>`), `linked` the
+    member it is linked to (what the account proposes is that member's own too: they may not
+    approve it by chat either). The clarification is proposed in `group_id`, one of the groups
+    the claim was reported in (None: the one with the most reports of it)."""
+    claim = claims.get_claim(session, claim_id)
+    reported = [group for group, _ in scope.reported_groups(session, claim)]
+    chosen = next((g for g in reported if group_id is None or g.id == group_id), None)
+    if chosen is None:
+        raise HoaxError("not_your_claim", id=claim.id)
+    return _write(
+        session,
+        claim,
+        chosen,
+        verdict,
+        summary,
+        actor=actor,
+        member=None,
+        linked=linked,
+        language=language,
+        now=now,
+    )
+
+
+def _write(
+    session: Session,
+    claim: HoaxClaim,
+    group: Group,
+    verdict: Verdict,
+    summary: str,
+    *,
+    actor: str,
+    member: Member | None,
+    linked: Member | None = None,
+    language: str,
+    now: datetime,
+) -> HoaxVerdict:
     waiting = pending_broadcast(session, claim)
     if waiting is not None:
         raise HoaxError("verdict_pending", id=claim.id, broadcast=waiting.id)
@@ -157,7 +219,6 @@ def propose(
     text = without_source(written, source)
     first = claims.first_report(session, claim)
     said = first.text if first is not None else ""
-    actor = workflow.member_actor(member)
     content = library.add_content(
         session,
         title=excerpt(said, TITLE) or render("claim_title", language, id=claim.id),
@@ -190,6 +251,8 @@ def propose(
         claim_id=claim.id,
         now=now,
     )
+    if linked is not None:
+        broadcast.author_id = linked.id  # four eyes across chat and web (`workflow.approve`)
     decided = HoaxVerdict(
         claim_id=claim.id,
         verdict=verdict.value,
