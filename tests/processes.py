@@ -63,11 +63,15 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
 
 @contextmanager
 def humasbot_run(
-    directory: Path, env: dict[str, str] | None = None, output: int = subprocess.PIPE
+    directory: Path,
+    env: dict[str, str] | None = None,
+    output: int = subprocess.PIPE,
+    port: int | None = None,
 ) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """`humasbot run` in `directory` on a free port, once it is healthy; stopped on the way out.
-    Its output goes to `output`: a pipe (read it, or a long run blocks on it), or DEVNULL."""
-    port = free_port()
+    """`humasbot run` in `directory` on `port` (a free one by default), once it is healthy;
+    stopped on the way out. Its output goes to `output`: a pipe (read it, or a long run blocks
+    on it), or DEVNULL."""
+    port = port or free_port()
     process = subprocess.Popen(
         [HUMASBOT, "run", "--port", str(port)],
         cwd=directory,

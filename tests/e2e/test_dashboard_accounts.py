@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from bot.cli import main
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
-from broadcasts.db.models import AdminUser, Broadcast
+from broadcasts.db.models import AdminUser, Broadcast, HoaxReportMedia
 from broadcasts.runtime import Runtime
 from config.settings import Settings
 from tests.signing import SignedClient
@@ -47,8 +47,11 @@ def world(settings: Settings, database: Database, clock: FixedClock) -> None:
     run("member", "add", COORDINATOR, "--group", "JATIM", "--role", "coordinator")
     run("member", "add", EDITOR_PHONE, "--group", "JATIM", "--role", "editor", "--name", "Ani")
     run("campaign", "create", "literasi-jatim", "--title", "Literasi")
+    run("calendar", "add", "--group", "JATIM", "--on", "2024-02-20", "--time", "09:00",
+        "--body", "Cek DPT Anda")  # fmt: skip
     for role in ROLES:
         run("admin", "create", role, "--role", role, "--password-stdin", stdin=PASSWORD)
+    run("content", "add", "--title", "Cek DPT", "--body", "Cek nama Anda di DPT", "--by", "admin")
 
 
 def token(client: FlaskClient, path: str = "/admin/login") -> str:
@@ -221,7 +224,18 @@ def test_an_editor_linked_to_their_phone_cannot_approve_on_the_web_what_they_pro
 # route missing here fails the test below, so a new page cannot skip the matrix.
 ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/admin/"): ("/admin/", "viewer"),
+    ("GET", "/admin/broadcasts"): ("/admin/broadcasts", "viewer"),
+    ("GET", "/admin/broadcasts/new"): ("/admin/broadcasts/new?group=JATIM", "editor"),
+    ("POST", "/admin/broadcasts/new"): ("/admin/broadcasts/new", "editor"),
     ("GET", "/admin/broadcasts/<int:broadcast_id>"): ("/admin/broadcasts/{b}", "viewer"),
+    ("GET", "/admin/broadcasts/<int:broadcast_id>/progress.json"): (
+        "/admin/broadcasts/{b}/progress.json",
+        "viewer",
+    ),
+    ("POST", "/admin/broadcasts/<int:broadcast_id>/schedule"): (
+        "/admin/broadcasts/{b}/schedule",
+        "editor",
+    ),
     ("POST", "/admin/broadcasts/<int:broadcast_id>/cancel"): (
         "/admin/broadcasts/{b}/cancel",
         "editor",
@@ -235,9 +249,77 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
         "editor",
     ),
     ("GET", "/admin/campaigns"): ("/admin/campaigns", "viewer"),
+    ("POST", "/admin/campaigns"): ("/admin/campaigns", "editor"),
+    ("GET", "/admin/campaigns/<name>"): ("/admin/campaigns/literasi-jatim", "viewer"),
+    ("POST", "/admin/campaigns/<name>/approve"): (
+        "/admin/campaigns/literasi-jatim/approve",
+        "editor",
+    ),
+    ("GET", "/admin/calendar"): ("/admin/calendar", "viewer"),
+    ("GET", "/admin/calendar/settings"): ("/admin/calendar/settings", "viewer"),
+    ("GET", "/admin/calendar/new"): ("/admin/calendar/new", "editor"),
+    ("POST", "/admin/calendar/entries"): ("/admin/calendar/entries", "editor"),
+    ("GET", "/admin/calendar/entries/<int:entry_id>"): ("/admin/calendar/entries/1", "viewer"),
+    ("POST", "/admin/calendar/entries/<int:entry_id>/approve"): (
+        "/admin/calendar/entries/1/approve",
+        "editor",
+    ),
+    ("POST", "/admin/calendar/entries/<int:entry_id>/cancel"): (
+        "/admin/calendar/entries/1/cancel",
+        "editor",
+    ),
+    ("POST", "/admin/calendar/blackouts"): ("/admin/calendar/blackouts", "admin"),
+    ("POST", "/admin/calendar/blackouts/<int:blackout_id>/remove"): (
+        "/admin/calendar/blackouts/1/remove",
+        "admin",
+    ),
+    ("POST", "/admin/calendar/quiet-hours"): ("/admin/calendar/quiet-hours", "admin"),
     ("POST", "/admin/campaigns/<name>/<action>"): (
         "/admin/campaigns/literasi-jatim/pause",
         "editor",
+    ),
+    ("GET", "/admin/groups"): ("/admin/groups", "viewer"),
+    ("POST", "/admin/groups"): ("/admin/groups", "admin"),
+    ("GET", "/admin/groups/<code>"): ("/admin/groups/JATIM", "viewer"),
+    ("POST", "/admin/groups/<code>/timezone"): ("/admin/groups/JATIM/timezone", "admin"),
+    ("POST", "/admin/groups/<code>/invitation"): ("/admin/groups/JATIM/invitation", "admin"),
+    ("POST", "/admin/groups/<code>/members"): ("/admin/groups/JATIM/members", "admin"),
+    ("POST", "/admin/groups/<code>/members/<int:member_id>/role"): (
+        "/admin/groups/JATIM/members/0/role",
+        "admin",
+    ),
+    ("POST", "/admin/groups/<code>/members/<int:member_id>/remove"): (
+        "/admin/groups/JATIM/members/0/remove",
+        "admin",
+    ),
+    ("GET", "/admin/groups/<code>/import"): ("/admin/groups/JATIM/import", "admin"),
+    ("POST", "/admin/groups/<code>/import"): ("/admin/groups/JATIM/import", "admin"),
+    ("POST", "/admin/groups/<code>/import/confirm"): (
+        "/admin/groups/JATIM/import/confirm",
+        "admin",
+    ),
+    ("GET", "/admin/groups/<code>/members.csv"): ("/admin/groups/JATIM/members.csv", "admin"),
+    ("GET", "/admin/reports"): ("/admin/reports", "viewer"),
+    ("GET", "/admin/reports/<int:claim_id>"): ("/admin/reports/1", "viewer"),
+    ("GET", "/admin/reports/<int:claim_id>/media/<int:media_id>"): (
+        "/admin/reports/1/media/1",
+        "viewer",
+    ),
+    ("POST", "/admin/reports/<int:claim_id>/verdict"): ("/admin/reports/1/verdict", "editor"),
+    ("POST", "/admin/reports/<int:claim_id>/approve"): ("/admin/reports/1/approve", "editor"),
+    ("GET", "/admin/audit"): ("/admin/audit", "viewer"),
+    ("GET", "/admin/content"): ("/admin/content", "viewer"),
+    ("GET", "/admin/content/new"): ("/admin/content/new", "editor"),
+    ("POST", "/admin/content/new"): ("/admin/content/new", "editor"),
+    ("GET", "/admin/content/<int:content_id>"): ("/admin/content/1", "viewer"),
+    ("GET", "/admin/content/<int:content_id>/edit"): ("/admin/content/1/edit", "editor"),
+    ("POST", "/admin/content/<int:content_id>/edit"): ("/admin/content/1/edit", "editor"),
+    ("POST", "/admin/content/<int:content_id>/submit"): ("/admin/content/1/submit", "editor"),
+    ("POST", "/admin/content/<int:content_id>/approve"): ("/admin/content/1/approve", "editor"),
+    ("POST", "/admin/content/<int:content_id>/reject"): ("/admin/content/1/reject", "editor"),
+    ("GET", "/admin/broadcasts/<int:broadcast_id>/coverage"): (
+        "/admin/broadcasts/{b}/coverage",
+        "viewer",
     ),
     ("GET", "/admin/users"): ("/admin/users", "admin"),
     ("POST", "/admin/users"): ("/admin/users", "admin"),
@@ -264,8 +346,11 @@ def test_every_route_answers_every_role_as_the_matrix_says(
     app: Flask, twilio: SignedClient, database: Database, who: str
 ) -> None:
     twilio.say(COORDINATOR, "SIARKAN JATIM Waspada hoaks tanggal pemilu")
+    twilio.say(COORDINATOR, "LAPOR Pencoblosan diundur ke Maret, sebarkan!")  # claim 1
     with database.transaction() as session:
         broadcast_id = session.scalars(select(Broadcast.id)).one()
+        session.add(HoaxReportMedia(report_id=1, content_type="image/png", size=4,
+                                    sha256="0" * 64, data=b"\x89PNG"))  # fmt: skip
     client = app.test_client()
     if who != "anonymous":
         assert log_in(client, who).status_code == 302

@@ -9,10 +9,18 @@ to the audit log as `admin:<username>`.
 
 from bot.web.dashboard import (  # noqa: F401  (importing a module registers its routes)
     access,
+    amplification,
+    audit_log,
     auth,
     broadcasts,
+    calendar,
+    calendar_entries,
     campaigns,
+    content,
+    groups,
+    members,
     overview,
+    reports,
     security,
     users,
 )

@@ -97,6 +97,8 @@ def person(actor: str | None) -> str:
     if is_erased_actor(actor):
         return render("erased_member", language())
     prefix, _, rest = actor.partition(":")
+    if prefix == "system" and f"people.system_{rest}" in words(language()):
+        return t(f"people.system_{rest}")
     if prefix in ("admin", "calendar", "system"):
         return t(f"people.{prefix}", name=rest)
     return shown_key(actor).removeprefix("member:")
