@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from broadcasts.errors import DomainError
@@ -83,6 +84,7 @@ def _environment(language: str) -> Environment:
     environment.filters["when"] = lambda d: when(d, language)
     environment.filters["short_when"] = lambda d: short_when(d, language)
     environment.filters["first_lower"] = first_lower
+    environment.filters["number"] = lambda n: format_decimal(n, locale=language)  # 1.600
     return environment
 
 

@@ -152,8 +152,8 @@ def test_a_body_over_twilios_limit_is_refused_with_the_limit(
     twilio: SignedClient, database: Database, groups: None
 ) -> None:
     reply = twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1601)
-    assert "1601" in reply and "1600" in reply
-    assert "1600" in twilio.say(COORDINATOR, "BROADCAST PONTIANAK " + "a" * 1700)
+    assert "1.601 karakter" in reply and "1.600 karakter" in reply  # numbers as readers write them
+    assert "1,600 characters" in twilio.say(COORDINATOR, "BROADCAST PONTIANAK " + "a" * 1700)
     assert broadcast_id(twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1600))
     with database.transaction() as session:
         assert len(session.scalars(select(Broadcast)).all()) == 1

@@ -46,7 +46,7 @@ PAGE_SIZE = 50  # broadcasts on one page of the list
 FAILURES_SHOWN = 200  # failed deliveries listed on a broadcast's page
 MAX_WHEN = 60  # a send time as written, at most
 # Refusals of a composed text said in the dashboard's own words (the domain's speak of chat).
-_FORM_WORDS = {"empty_body", "body_too_long"}
+_FORM_WORDS = {"empty_body"}
 
 
 # --- How a broadcast's deliveries are shown -----------------------------------------------------
