@@ -441,10 +441,10 @@ def create(
     """An empty campaign, for entries added one by one (`calendar add --campaign`)."""
     name = name.strip().lower()
     if not _NAME.match(name) or len(name) > 64:
-        raise bad(name, "a campaign name is lowercase words joined by hyphens (at most 64)")
+        raise CalendarError("bad_campaign_name", name=name[:80], limit=64)
     title = " ".join(title.split())
     if not title or len(title) > 200:
-        raise bad(name, "the title must be 1 to 200 characters")
+        raise CalendarError("bad_campaign_title", limit=200)
     if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
         raise CalendarError("campaign_exists", name=name)
     campaign = Campaign(
