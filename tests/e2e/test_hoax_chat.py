@@ -35,6 +35,7 @@ from broadcasts.delivery import notices
 from broadcasts.delivery.dispatch import Dispatcher
 from broadcasts.editorial import library
 from broadcasts.editorial import workflow as editorial
+from broadcasts.elections import stored as calendars
 from broadcasts.hoaxes import digests
 from broadcasts.people import membership
 from broadcasts.phrasebook import render
@@ -246,7 +247,7 @@ def test_reports_become_one_claim_and_its_approved_clarification_reaches_every_r
     ):
         found = chat.say(MEMBERS[6], query)
         assert HOAX[:50] in found, (query, found)
-        assert "*HOAKS* · 5 Feb 2024 · Sumber: https://www.kpu.go.id/berita/baca/12345" in found
+        assert "*HOAKS* · 5 Feb 2024 · Sumber: https://www.kpu.go.id/berita/baca/12345\n" in found
     english = chat.say(MEMBERS[6], "CHECK pencoblosan diundur")
     assert "*FALSE* · 5 Feb 2024 · Source:" in english
     # The clarified claim is no longer open; a new report of it gets the clarification at once.
@@ -448,3 +449,15 @@ def test_a_question_after_lapor_alone_is_answered_and_the_forward_after_it_is_fi
     forwarded = chat.say(MEMBERS[0], "Pencoblosan diundur ke Maret? Sebarkan ke grup lain")
     assert "tercatat" in forwarded
     assert count(database, HoaxReport) == 1
+
+
+def test_cek_of_a_rumour_with_no_clarification_says_so_and_gives_no_date(
+    chat: SignedClient, database: Database, clock: FixedClock
+) -> None:
+    with database.transaction() as session:
+        calendars.load_bundled(session, clock.now())
+    rumour = chat.say(MEMBERS[0], "CEK pencoblosan diundur")
+    assert rumour.startswith('Belum ada klarifikasi resmi untuk "pencoblosan diundur"'), rumour
+    assert "pemungutan suara" not in rumour  # no date answer beside an unchecked rumour
+    question = chat.say(MEMBERS[0], "cek dpt sampai kapan?")  # a question: answered as one
+    assert "klarifikasi" not in question

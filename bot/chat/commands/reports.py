@@ -145,6 +145,26 @@ def _clarification(conversation: Conversation, content: Content | None) -> dict[
     }
 
 
+# "When" words of a question ("kapan diundur?") that, after CEK, are the rumour being checked.
+_RUMOUR_WORDS = frozenset(
+    {"diundur", "ditunda", "mundur", "dimajukan", "dibatalkan", "postponed", "delayed"}
+)
+
+
+def _asked(conversation: Conversation, args: str) -> bool:
+    """ "cek dpt sampai kapan", "cek dpt online di mana", "cek dpt": a question or a single
+    topic, which the FAQ or the calendars may answer; "cek pencoblosan diundur" is a rumour
+    being checked, which only a clarification answers (a date beside it would read as the
+    office's word on the rumour)."""
+    if len(args.split()) == 1:
+        return True
+    elections = calendars.snapshot(conversation.session).elections
+    if asks(args, elections, cues=("other",)):
+        return True
+    rumour = not _RUMOUR_WORDS.isdisjoint(args.casefold().split())
+    return not rumour and asks(args, elections, cues=("when",))
+
+
 @chat_commands.command("CEK", english=("CHECK",), help="help_cek", takes=anything)
 def check(conversation: Conversation, args: str) -> Reply:
     """The approved clarifications about some words; with none, the answer to them as a
@@ -152,7 +172,7 @@ def check(conversation: Conversation, args: str) -> Reply:
     if not search.has_terms(args):
         return usage("cek")
     found = search.clarifications(conversation.session, args, language=conversation.language)
-    if not found:
+    if not found and _asked(conversation, args):
         word = "check" if conversation.language == "en" else "cek"
         answered = question(conversation, f"{word} {args}")
         if answered is not None and answered.answers:
