@@ -2,8 +2,9 @@
 (bold) first, the approved text, and how to stop broadcasts last, in the member's language
 (`templates/messages/<language>/broadcast_frame.txt`).
 
-The frame never costs the text: should the whole pass WhatsApp's limit, the group's name is
-left out first, then the last line; the approved text itself is never cut. A broadcast that
+Authors write at most `MAX_BODY`, which leaves room for the frame within WhatsApp's limit. Should
+a longer text ever come (a group renamed to a very long name), the frame gives way, the group's
+name first, then the last line; the approved text itself is never cut. A broadcast that
 carries a share kit (`amplification.kit`) has it after its text, in the same message; the kit
 gives way before the frame does.
 """
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 from broadcasts.amplification.kit import ShareKit, share_kit
 from broadcasts.db.models import Broadcast
-from broadcasts.editorial.workflow import MAX_BODY
+from broadcasts.editorial.workflow import MAX_MESSAGE
 from broadcasts.phrasebook import language_or_default, render
 
 # With and without the group's name, with and without the last line: in this order of choice.
@@ -49,12 +50,12 @@ def frame(body: str, group: str, language: str, kit: str = "") -> str:
                 header=header,
                 footer=footer,
             )
-            if len(whole) <= MAX_BODY:
+            if len(whole) <= MAX_MESSAGE:
                 return whole
     for header, footer in _FRAMES:
         whole = render(
             "broadcast_frame", language, body=text, group=name, header=header, footer=footer
         )
-        if len(whole) <= MAX_BODY:
+        if len(whole) <= MAX_MESSAGE:
             return whole
     return text

@@ -38,7 +38,11 @@ from broadcasts.people.membership import is_erased_actor, role_in_group, shown_p
 from config.settings import SUPPORTED_LANGUAGES
 
 # Twilio refuses a WhatsApp body longer than this.
-MAX_BODY = 1600
+MAX_MESSAGE = 1600
+# What an author may write: the rest of a message is kept for the sending group's name above the
+# text and the line on how to stop broadcasts below it, which every broadcast carries
+# (`delivery.framing`; the stop line is 48 characters, a group's name 30 or so).
+MAX_BODY = 1500
 PREVIEW_LENGTH = 160
 # Ids are 32-bit integers in the database; a bigger number cannot be a broadcast.
 _OPEN_STATES = (

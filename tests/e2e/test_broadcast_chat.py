@@ -151,10 +151,10 @@ def test_bad_input_gets_a_clear_reply(
 def test_a_body_over_twilios_limit_is_refused_with_the_limit(
     twilio: SignedClient, database: Database, groups: None
 ) -> None:
-    reply = twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1601)
-    assert "1.601 karakter" in reply and "1.600 karakter" in reply  # numbers as readers write them
-    assert "1,600 characters" in twilio.say(COORDINATOR, "BROADCAST PONTIANAK " + "a" * 1700)
-    assert broadcast_id(twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1600))
+    reply = twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1501)
+    assert "1.501 karakter" in reply and "1.500 karakter" in reply  # numbers as readers write them
+    assert "1,500 characters" in twilio.say(COORDINATOR, "BROADCAST PONTIANAK " + "a" * 1700)
+    assert broadcast_id(twilio.say(COORDINATOR, "SIARKAN PONTIANAK " + "a" * 1500))
     with database.transaction() as session:
         assert len(session.scalars(select(Broadcast)).all()) == 1
 

@@ -100,7 +100,7 @@ def test_content_is_added_listed_shown_and_approved_by_someone_else(
     ("args", "message"),
     [
         (("--title", "T", "--body", "  "), "has no text"),
-        (("--title", "T", "--body", "x" * 1601), "at most 1600 characters"),
+        (("--title", "T", "--body", "x" * 1501), "At most 1,500 characters"),
         (("--title", " ", "--body", "x"), "no title"),
         (
             ("--title", "T", "--body", "x", "--media-url", "file:///etc/passwd"),

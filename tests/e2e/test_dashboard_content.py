@@ -346,7 +346,7 @@ def test_emoji_are_kept_and_counted_as_characters(app: Flask, database: Database
     item = stored(database, content_id)
     assert (item.title, item.body) == ("Ayo memilih 🗳️", body.strip())
     page = ani.get(f"/admin/content/{content_id}").get_data(as_text=True)
-    assert f"{len(body.strip())} dari 1.600 karakter" in page and "🇮🇩" in page
+    assert f"{len(body.strip())} dari 1.500 karakter" in page and "🇮🇩" in page
 
 
 def test_a_5000_character_body_is_refused_and_kept_in_the_form(
@@ -356,7 +356,7 @@ def test_a_5000_character_body_is_refused_and_kept_in_the_form(
     body = ("Pemungutan suara 14 Februari. " * 200)[:5000]
     answer = write(ani, body=body)
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 422 and "1600" in page and "terlalu panjang" in page
+    assert answer.status_code == 422 and "1.500" in page and "terlalu panjang" in page
     assert body.strip() in page and count(database) == 0
 
 

@@ -116,9 +116,9 @@ def test_bodies_that_cannot_be_sent_are_refused_and_nothing_is_written(
         lambda: propose_as(database, clock, COORDINATOR, "PONTIANAK", body=" \n ")
     ) == ("empty_body")
     with pytest.raises(EditorialError) as raised:
-        propose_as(database, clock, COORDINATOR, "PONTIANAK", body="x" * 1601)
-    assert raised.value.key == "body_too_long" and raised.value.data["limit"] == 1600
-    assert propose_as(database, clock, COORDINATOR, "PONTIANAK", body="x" * 1600)
+        propose_as(database, clock, COORDINATOR, "PONTIANAK", body="x" * 1501)
+    assert raised.value.key == "body_too_long" and raised.value.data["limit"] == 1500
+    assert propose_as(database, clock, COORDINATOR, "PONTIANAK", body="x" * 1500)
     assert error_key(
         lambda: propose_as(database, clock, COORDINATOR, "PONTIANAK", media_url="ftp://x/y.jpg")
     ) == ("bad_media_url")
