@@ -67,6 +67,9 @@ ACTOR_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     Broadcast.cancelled_by,
     Content.created_by,
     Content.approved_by,
+    Content.updated_by,
+    Content.submitted_by,
+    Content.rejected_by,
     Campaign.created_by,
     CalendarEntry.created_by,
     CalendarEntry.approved_by,
@@ -80,6 +83,7 @@ _TEXT_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
     InboundMessage.reply,
     HoaxReport.text,
     Broadcast.rejected_reason,
+    Content.rejected_reason,
     AuditEvent.detail,
 )
 
