@@ -37,6 +37,8 @@ UNFINISHED = (DeliveryState.QUEUED.value, DeliveryState.SENDING.value, DeliveryS
 # Why a row was not sent, when the whole broadcast stopped: one wording for every path.
 CANCELLED = "broadcast cancelled"
 REJECTED = "broadcast rejected"
+# A review request for a broadcast already approved, rejected or cancelled.
+DECIDED = "already decided"
 
 # Twilio's statuses as delivery states: anything Twilio has accepted counts as sent.
 TWILIO_STATES = {
@@ -301,6 +303,19 @@ def skip_queued(
         session,
         OutboundMessage.state == DeliveryState.QUEUED.value,
         which,
+        state=DeliveryState.SKIPPED.value,
+        reason=reason,
+        updated_at=now,
+    )
+
+
+def skip_notices(session: Session, key_prefix: str, now: datetime, *, reason: str) -> int:
+    """Notices not yet sent whose `dedupe_key` starts with `key_prefix` will never go: what they
+    asked for is no longer to be done (a review request held until its editor wrote again)."""
+    return _update(
+        session,
+        OutboundMessage.state == DeliveryState.QUEUED.value,
+        OutboundMessage.dedupe_key.startswith(key_prefix, autoescape=True),
         state=DeliveryState.SKIPPED.value,
         reason=reason,
         updated_at=now,

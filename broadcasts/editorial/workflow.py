@@ -251,7 +251,17 @@ def propose(
 
 
 def _review_key(broadcast: Broadcast, editor: Member) -> str:
-    return f"broadcast:{broadcast.id}:review:{editor.id}"
+    return f"{_reviews_of(broadcast)}{editor.id}"
+
+
+def _reviews_of(broadcast: Broadcast) -> str:
+    return f"broadcast:{broadcast.id}:review:"
+
+
+def _no_more_reviews(session: Session, broadcast: Broadcast, now: datetime) -> None:
+    """Once decided, a broadcast's review requests not yet sent (held until the editor writes
+    again) are not sent: they would ask someone to approve what is already approved."""
+    outbox.skip_notices(session, _reviews_of(broadcast), now, reason=outbox.DECIDED)
 
 
 def review_notices(
@@ -303,6 +313,7 @@ def approve(
     broadcast.approved_by_id = editor.id if editor is not None else None
     broadcast.approved_at = now
     audit.record(session, actor, "approved", "broadcast", broadcast.id, now)
+    _no_more_reviews(session, broadcast, now)
     _approve_draft_content(session, broadcast, actor, now)
     _tell_author(
         session,
@@ -351,6 +362,7 @@ def reject(
     broadcast.state = BroadcastState.REJECTED.value
     broadcast.rejected_reason = reason[:1000]
     audit.record(session, actor, "rejected", "broadcast", broadcast.id, now, reason=reason)
+    _no_more_reviews(session, broadcast, now)
     _tell_author(session, broadcast, editor, "notice_rejected", now, reason=reason[:500])
     return broadcast
 
@@ -372,6 +384,7 @@ def cancel(
     broadcast.cancelled_at = now
     session.flush()
     stopped = outbox.skip_queued(session, now, broadcast_id=broadcast.id)
+    _no_more_reviews(session, broadcast, now)
     audit.record(session, actor, "cancelled", "broadcast", broadcast.id, now, stopped=stopped)
     _tell_author(
         session, broadcast, member, "notice_cancelled", now, by=display_name(member, actor)

@@ -146,6 +146,28 @@ def test_an_editor_silent_for_three_days_gets_the_review_request_once_they_write
     assert skipped_notices(database) == []
 
 
+def test_a_held_review_request_is_not_sent_once_another_editor_decided(
+    twilio: SignedClient,
+    fake: FakeTwilio,
+    database: Database,
+    clock: FixedClock,
+    groups: None,
+    worker: Runtime,
+    dispatcher: Dispatcher,
+) -> None:
+    twilio.say(EDITOR, "ANTRIAN")
+    clock.advance(timedelta(days=3))
+    twilio.say(PROVINCE_EDITOR, "ANTRIAN")
+    number = number_in(twilio.say(COORDINATOR, f"SIARKAN PONTIANAK {TEXT}"))
+    assert run_worker(worker, dispatcher) == 1  # the province's editor is asked; Edi waits
+    assert "disetujui" in twilio.say(PROVINCE_EDITOR, f"SETUJUI {number}")
+    twilio.say(EDITOR, "halo")  # Edi writes again: nothing left for Edi to review
+    run_worker(worker, dispatcher)
+    assert not any(f"SETUJUI {number}" in m.body for m in fake.sent_to(to(EDITOR)))
+    [held] = notice_rows(database, EDITOR)
+    assert (held.state, held.reason) == (DeliveryState.SKIPPED.value, "already decided")
+
+
 def test_with_a_notice_template_mapped_the_silent_editors_are_told_at_once_through_it(
     twilio: SignedClient,
     fake: FakeTwilio,
