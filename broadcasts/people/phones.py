@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 DEFAULT_REGION = "ID"
+# How people write a number: digits, a leading +, and spaces, dashes, dots or brackets between.
+_WRITTEN = re.compile(r"\+?[\d\s().-]+")
 
 
 class PhoneError(ValueError):
@@ -18,6 +22,9 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
         text = text[len("whatsapp:") :].strip()
     if text.isdigit() and text.startswith("62"):
         text = "+" + text
+    if not _WRITTEN.fullmatch(text):
+        # phonenumbers reads past letters ("08129000666X" as 0812-9000-666): a typo, not a number.
+        raise PhoneError(f"not a phone number: {raw!r}")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
