@@ -389,7 +389,7 @@ def test_the_overview_shows_what_goes_out_and_waits_in_a_fixed_number_of_queries
     assert f'href="/admin/broadcasts/{waiting}#decide"' in page  # approve here, not by chat
     assert "SETUJUI" not in page and "humasbot" not in page
     assert "Sedang dikirim" in page and "data-progress=" in page
-    assert "Dikirim hari ini" in page and "pukul 13.00 WIT" in page  # 02:00 UTC + 2 h, in WIT
+    assert "Akan dikirim hari ini" in page and "pukul 13.00 WIT" in page  # 02:00 UTC + 2 h, in WIT
     assert "Sisa 1000 penerima" in page
     assert "Belum tersambung ke WhatsApp" in page  # no sender set: the console
     assert "Twilio" not in page and "UTC" not in page
