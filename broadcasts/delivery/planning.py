@@ -86,6 +86,13 @@ def audience_size(session: Session, group_id: int) -> int:
     return session.scalar(_recipients(group_id, func.count(Member.id))) or 0
 
 
+def audience_writing_since(session: Session, group_id: int, since: datetime) -> int:
+    """How many of the audience wrote to the bot since `since` (WhatsApp's 24-hour window):
+    a free-form broadcast reaches them; the others only through an approved template."""
+    query = _recipients(group_id, func.count(Member.id)).where(Member.last_inbound_at >= since)
+    return session.scalar(query) or 0
+
+
 def reporters_count(session: Session, claim_id: int) -> int:
     return session.scalar(_reporters(claim_id, func.count(Member.id))) or 0
 

@@ -127,6 +127,7 @@ def test_compose_approve_send_and_read_the_funnel_with_its_failure(
     # Five in JATIM (its coordinator too) and one in SURABAYA; not the one who stopped.
     assert "6 penerima di Bakohumas Jawa Timur dan subgrupnya" in compose
     assert "WIB" in compose
+    assert "menulis ke kami dalam 24 jam terakhir" not in compose  # every one of them wrote
 
     answer = propose(rina, body="Cek nama Anda di DPT: cekdptonline.kpu.go.id 🗳️")
     assert answer.status_code == 303
@@ -412,3 +413,11 @@ def test_the_overview_names_the_sender_number(
     page = text(logged_in(app, "tamu").get("/admin/"))
     assert "Nomor pengirim: +6281100000000" in page
     assert "Belum tersambung" not in page
+
+
+def test_compose_says_how_many_only_a_template_can_reach(app: Flask, clock: FixedClock) -> None:
+    clock.advance(timedelta(hours=25))  # nobody has written since: outside WhatsApp's window
+    rina = logged_in(app, "rina")
+    compose = text(rina.get("/admin/broadcasts/new?group=JATIM"))
+    assert "0 di antaranya menulis ke kami dalam 24 jam terakhir" in compose
+    assert "6 lainnya hanya menerimanya bila ada templat WhatsApp yang disetujui" in compose

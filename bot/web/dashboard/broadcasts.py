@@ -33,6 +33,7 @@ from broadcasts.db.models import (
     OutboundMessage,
 )
 from broadcasts.delivery import outbox, planning, report
+from broadcasts.delivery.window import window_start
 from broadcasts.editorial import library, scheduling
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.scheduling import ScheduleError
@@ -211,6 +212,11 @@ def _compose_page(
         group=group,
         zone=zone_of(group) if group is not None else None,
         audience=planning.audience_size(db, group.id) if group is not None else None,
+        writing=(
+            planning.audience_writing_since(db, group.id, window_start(runtime().clock.now()))
+            if group is not None
+            else None
+        ),
         content=None if refused else content,
         form=form,
         zones=ZONE_NAMES,
