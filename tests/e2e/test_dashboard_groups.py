@@ -259,6 +259,8 @@ def test_a_new_invitation_code_ends_the_old_one_by_chat(
     twilio.say("+6281311112222", f"DAFTAR {new}")
     assert members_of(database, "PAPUA") == {"+6281311112222": "member"}
     assert actions(database)[-1] == "join_code_rotated"
+    logged = text(client.get("/admin/audit?action=join_code_rotated"))
+    assert "membuat kode undangan baru" in logged and 'href="/admin/groups/PAPUA"' in logged
 
 
 def test_an_admin_moves_a_group_to_another_zone(app: Flask, database: Database) -> None:

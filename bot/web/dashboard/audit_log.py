@@ -10,53 +10,18 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from bot.web.dashboard.access import requires
 from bot.web.dashboard.site import blueprint, language, local_time, page, t, words
 from bot.web.runtime import runtime
 from broadcasts.db.database import MAX_ID
-from broadcasts.db.models import AccountRole
+from broadcasts.db.models import AccountRole, Group
 from broadcasts.editorial import audit as log
 from broadcasts.people.masking import mask_text
 from broadcasts.phrasebook import zone_name
 
 # What may be asked for, in the order the filter lists them (their words: audit.toml).
-ACTIONS = (
-    "proposed",
-    "approved",
-    "rejected",
-    "cancelled",
-    "scheduled",
-    "planned",
-    "created",
-    "verdict",
-    "calendar_added",
-    "calendar_approved",
-    "calendar_cancelled",
-    "calendar_proposed",
-    "calendar_missed",
-    "campaign_created",
-    "campaign_loaded",
-    "campaign_approved",
-    "campaign_paused",
-    "campaign_resumed",
-    "campaign_cancelled",
-    "blackout_added",
-    "blackout_removed",
-    "quiet_hours_set",
-    "quiet_hours_reset",
-    "timezone_set",
-    "role_changed",
-    "member_removed",
-    "member_erased",
-    "retention",
-    "account_created",
-    "account_role",
-    "account_password",
-    "account_member",
-    "account_disable",
-    "account_enable",
-)
 SUBJECTS = (
     "broadcast",
     "content",
@@ -74,6 +39,16 @@ SUBJECT_PAGES = {
     "broadcast": ("dashboard.broadcast", "broadcast_id"),
     "claim": ("dashboard.report_claim", "claim_id"),
 }
+
+
+def _actions() -> list[str]:
+    """Every action with words: the ones the filter offers."""
+    prefix = "audit.action_"
+    return [
+        k.removeprefix(prefix)
+        for k in words(language())
+        if k.startswith(prefix) and k != f"{prefix}other"
+    ]
 
 
 def action_words(action: str) -> str:
@@ -167,7 +142,7 @@ def audit() -> ResponseReturnValue:
     )
     context: dict[str, Any] = {
         "asked": asked,
-        "actions": [(a, action_words(a)) for a in ACTIONS],
+        "actions": sorted(((a, action_words(a)) for a in _actions()), key=lambda pair: pair[1]),
         "subjects": [(s, subject_words(s)) for s in SUBJECTS],
         "action_words": action_words,
         "subject_words": subject_words,
@@ -186,4 +161,6 @@ def audit() -> ResponseReturnValue:
             before=_event_id(args.get("before")),
             after=_event_id(args.get("after")),
         )
-        return page("audit.html", found=found, **context)
+        groups = [e.subject_id for e in found.events if e.subject == "group" and e.subject_id]
+        codes = dict(db.execute(select(Group.id, Group.code).where(Group.id.in_(groups))).all())
+        return page("audit.html", found=found, group_codes=codes, **context)
