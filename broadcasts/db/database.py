@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# The session of the transaction open in this thread (or task), if any: `Database.reading`.
+_open: ContextVar[Session | None] = ContextVar("open_transaction", default=None)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
@@ -134,6 +139,21 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed together, or rolled back on any error."""
         with self._writer_turn, self._sessions() as session, session.begin():
+            token = _open.set(session)
+            try:
+                yield session
+            finally:
+                _open.reset(token)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """The transaction this thread has open, to read in (on SQLite a second one would wait
+        for the first to end); a new one when none is."""
+        open_now = _open.get()
+        if open_now is not None and open_now.get_bind() is self.engine:
+            yield open_now
+            return
+        with self.transaction() as session:
             yield session
 
     def ping(self) -> bool:

@@ -41,7 +41,7 @@ def world(settings: Settings, database: Database, clock: FixedClock) -> None:
     cli(settings, database, clock, "admin", "create", ADMIN, "--password-stdin", stdin=PASSWORD)
     cli(settings, database, clock, "group", "create", "JATIM", "--name", "Bakohumas Jawa Timur")
     cli(settings, database, clock, "member", "add", COORDINATOR, "--group", "JATIM",
-        "--role", "coordinator")  # fmt: skip
+        "--role", "coordinator", "--name", "Budi")  # fmt: skip
     cli(settings, database, clock, "campaign", "create", "literasi-jatim", "--title", "Literasi")
 
 
@@ -135,7 +135,10 @@ def test_an_admin_cancels_a_broadcast_once_and_an_unknown_one_is_404(
     page = f"/admin/broadcasts/{broadcast_id}"
     cancelled = client.post(f"{page}/cancel", data={"csrf_token": token(client, page)})
     assert (cancelled.status_code, cancelled.headers["Location"]) == (303, page)
-    assert "dibatalkan" in client.get(page).get_data(as_text=True)
+    shown = client.get(page).get_data(as_text=True)
+    assert "dibatalkan" in shown
+    assert "Budi (0812-****-0001)" in shown  # the author by name, the number masked
+    assert f"{ADMIN} (akun dasbor)" in shown and "admin:" not in shown
     with database.transaction() as session:
         stored = session.get(Broadcast, broadcast_id)
         assert stored is not None

@@ -52,7 +52,8 @@ def browser() -> Iterator[webdriver.Chrome]:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(10)
+    driver.set_page_load_timeout(60)  # a shared CI machine can be slow; never a wrong page
     try:
         yield driver
     finally:
@@ -95,6 +96,6 @@ def log_in(browser: webdriver.Chrome, password: str) -> None:
 def shown(browser: webdriver.Chrome, words: str) -> str:
     """The page's text once it shows `words`: a click returns before the next page loads."""
     # While the next page loads, the body found may belong to the page going away.
-    waiting = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    waiting = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     waiting.until(lambda driver: words in driver.find_element(By.TAG_NAME, "body").text)
     return str(browser.find_element(By.TAG_NAME, "body").text)

@@ -88,7 +88,8 @@ def browser() -> Iterator[webdriver.Chrome]:
         options.add_argument(flag)
     options.add_argument("--window-size=1280,1000")
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(10)
+    driver.set_page_load_timeout(60)  # a shared CI machine can be slow; never a wrong page
     SCREENS.mkdir(parents=True, exist_ok=True)
     try:
         yield driver
@@ -232,7 +233,7 @@ def body_text(browser: webdriver.Chrome) -> str:
 
 def shown(browser: webdriver.Chrome, words: str) -> str:
     """The page's text once it shows `words`: a click returns before the next page loads."""
-    waiting = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    waiting = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     waiting.until(lambda driver: words in driver.find_element(By.TAG_NAME, "body").text)
     return body_text(browser)
 

@@ -15,9 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, render_template, session
+from sqlalchemy import select
 
 from bot.web.runtime import runtime
-from broadcasts.db.models import AccountRole
+from broadcasts.db.models import AccountRole, Member
 from broadcasts.people.actors import shown_key
 from broadcasts.people.membership import is_erased_actor
 from broadcasts.phrasebook import render, short_when, when
@@ -90,8 +91,9 @@ def state_words(kind: str, value: str | None) -> str:
 @blueprint.app_template_filter("person")
 def person(actor: str | None) -> str:
     """An actor key as the dashboard shows it, in the reader's language: `admin:rina` → "rina
-    (akun dasbor)", `member:+6281234564444` → "0812-****-4444", `calendar:Literasi` →
-    "kalender: Literasi", an erased member → "anggota terhapus"."""
+    (akun dasbor)", `member:+6281234564444` → "Budi (0812-****-4444)" (or the masked number
+    alone for a member with no name), `calendar:Literasi` → "kalender: Literasi", an erased
+    member → "anggota terhapus"."""
     if not actor:
         return ""
     if is_erased_actor(actor):
@@ -101,7 +103,18 @@ def person(actor: str | None) -> str:
         return t(f"people.system_{rest}")
     if prefix in ("admin", "calendar", "system"):
         return t(f"people.{prefix}", name=rest)
-    return shown_key(actor).removeprefix("member:")
+    shown = shown_key(actor).removeprefix("member:")
+    name = _member_name(rest) if prefix == "member" else None
+    return t("people.member", name=name, phone=shown) if name else shown
+
+
+def _member_name(phone: str) -> str | None:
+    """A member's name by their number, looked up once per page (a page names few people)."""
+    names: dict[str, str | None] = g.setdefault("member_names", {})
+    if phone not in names:
+        with runtime().database.reading() as db:
+            names[phone] = db.scalar(select(Member.name).where(Member.phone == phone))
+    return names[phone]
 
 
 def navigation() -> list[tuple[str, str]]:
