@@ -4,12 +4,8 @@ findable by CEK; and it goes down and up again cleanly."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import select, text
 
@@ -17,26 +13,8 @@ from broadcasts.db.database import Database
 from broadcasts.db.models import HoaxClaim, HoaxReport, HoaxReportGroup, Member
 from broadcasts.db.schema import alembic_config, upgrade
 from broadcasts.hoaxes import scope, search
-from tests.conftest import _drop_postgres_database, _postgres_database
 
 AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'migrated.db'}")
-        yield database
-        database.dispose()
-        return
-    name = f"humasbot_migration_{uuid.uuid4().hex[:8]}"
-    url = _postgres_database(name)
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable")
-    database = Database(url)
-    yield database
-    database.dispose()
-    _drop_postgres_database(name)
 
 
 def _before(database: Database) -> None:

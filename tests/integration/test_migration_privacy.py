@@ -3,37 +3,15 @@ record (as "unrecorded", at its joining time); and it goes down and up again cle
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
 from broadcasts.db.database import Database
 from broadcasts.db.schema import alembic_config, upgrade
-from tests.conftest import _drop_postgres_database, _postgres_database
 
 JOINED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'migrated.db'}")
-        yield database
-        database.dispose()
-        return
-    name = f"humasbot_migration_{uuid.uuid4().hex[:8]}"
-    url = _postgres_database(name)
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable")
-    database = Database(url)
-    yield database
-    database.dispose()
-    _drop_postgres_database(name)
 
 
 def test_members_who_joined_before_have_a_consent_on_record(empty: Database) -> None:

@@ -10,14 +10,13 @@ from sqlalchemy import inspect
 
 from broadcasts.db.database import Database
 from broadcasts.db.schema import alembic_config, upgrade
-from tests.integration.test_migration_privacy import empty  # noqa: F401  (the fixture)
 
 
 def tables(database: Database) -> set[str]:
     return set(inspect(database.engine).get_table_names()) - {"alembic_version"}
 
 
-def test_each_migration_goes_down_and_up_again(empty: Database) -> None:  # noqa: F811
+def test_each_migration_goes_down_and_up_again(empty: Database) -> None:
     upgrade(empty)
     newest = tables(empty)
     config = alembic_config(empty)
