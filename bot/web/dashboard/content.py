@@ -250,11 +250,7 @@ def content_create() -> ResponseReturnValue:
         with app_runtime.database.transaction() as db:
             added = library.add_content(
                 db,
-                title=form["title"],
-                body=form["body"],
-                tags=form["tags"].split(","),
-                language=form["language"],
-                kind=form["kind"],
+                **_written(form),
                 picture=picture,
                 created_by=actor_key(),
                 now=app_runtime.clock.now(),
@@ -268,6 +264,17 @@ def content_create() -> ResponseReturnValue:
             return _form_page(db, content=None, form=form, status=422)
     flash(t(f"content.done_created_{state.value}", id=added_id), "ok")
     return redirect(url_for("dashboard.content_show", content_id=added_id)), 303
+
+
+def _written(form: dict[str, str]) -> dict[str, Any]:
+    """What the author wrote, as the library takes it."""
+    return {
+        "title": form["title"],
+        "body": form["body"],
+        "tags": form["tags"].split(","),
+        "language": form["language"],
+        "kind": form["kind"],
+    }
 
 
 @blueprint.get("/content/<int:content_id>")
@@ -311,11 +318,7 @@ def content_update(content_id: int) -> ResponseReturnValue:
             changed = library.edit_content(
                 db,
                 content_id,
-                title=form["title"],
-                body=form["body"],
-                tags=form["tags"].split(","),
-                language=form["language"],
-                kind=form["kind"],
+                **_written(form),
                 picture=picture,
                 keep_media=request.form.get("remove_image") != "1",
                 actor=actor_key(),
