@@ -128,7 +128,7 @@ def test_the_overview_shows_what_waits_for_approval(
 def test_an_admin_cancels_a_broadcast_once_and_an_unknown_one_is_404(
     client: FlaskClient, twilio: SignedClient, database: Database
 ) -> None:
-    twilio.say(COORDINATOR, "SIARKAN JATIM Waspada hoaks tanggal pemilu")
+    twilio.say(COORDINATOR, "SIARKAN JATIM *Waspada* hoaks tanggal pemilu <script>x</script>")
     log_in(client)
     with database.transaction() as session:
         broadcast_id = session.scalars(select(Broadcast.id)).one()
@@ -138,6 +138,8 @@ def test_an_admin_cancels_a_broadcast_once_and_an_unknown_one_is_404(
     shown = client.get(page).get_data(as_text=True)
     assert "dibatalkan" in shown
     assert "Budi (0812-****-0001)" in shown  # the author by name, the number masked
+    # The text as WhatsApp shows it (bold), and nothing in it runs as HTML.
+    assert "<strong>Waspada</strong> hoaks" in shown and "<script>x" not in shown
     assert f"{ADMIN} (akun dasbor)" in shown and "admin:" not in shown
     with database.transaction() as session:
         stored = session.get(Broadcast, broadcast_id)

@@ -10,18 +10,17 @@ the forms and shows the outcome. A refused form is shown again with what was typ
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from bot.web.dashboard.access import actor_key, current, requires
-from bot.web.dashboard.site import blueprint, language, page, t
+from bot.web.dashboard.site import blueprint, language, page, t, whatsapp_html
 from bot.web.runtime import runtime
 from broadcasts.db.models import AccountRole, Content, ContentKind, Group
 from broadcasts.delivery.framing import frame
@@ -37,11 +36,6 @@ from config.settings import SUPPORTED_LANGUAGES
 UPLOAD_LIMIT = images.MAX_IMAGE_BYTES + 256 * 1024
 _UPLOADING = frozenset({"dashboard.content_create", "dashboard.content_update"})
 _MARK = "\x00body\x00"  # where the text goes in the frame, to show the frame around it
-# WhatsApp's own formatting: *bold*, _italic_, ~strikethrough~ (within one line).
-_FORMAT = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"
-                     r"|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"
-                     r"|(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")  # fmt: skip
-_TAGS = ("strong", "em", "s")
 
 
 @blueprint.url_value_preprocessor
@@ -53,20 +47,6 @@ def _allow_uploads(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 # --- What a page shows ------------------------------------------------------------------------
-
-
-def whatsapp_html(text: str) -> Markup:
-    """Text as WhatsApp shows it: escaped, with its *bold*, _italic_ and ~struck~ words."""
-    parts: list[str] = []
-    at = 0
-    for found in _FORMAT.finditer(text):
-        parts.append(str(escape(text[at : found.start()])))
-        index = next(i for i, group in enumerate(found.groups()) if group is not None)
-        tag = _TAGS[index]
-        parts.append(f"<{tag}>{escape(found.group(index + 1))}</{tag}>")
-        at = found.end()
-    parts.append(str(escape(text[at:])))
-    return Markup("".join(parts))  # every piece of text is escaped above
 
 
 def _frame_parts(group: str, lang: str) -> tuple[Markup, Markup]:

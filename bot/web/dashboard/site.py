@@ -8,6 +8,7 @@ keeps the reader's choice in their session.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import UTC, datetime
 from functools import cache
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, render_template, session
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from bot.web.runtime import runtime
@@ -86,6 +88,28 @@ def local_time(moment: datetime | None, zone: str | None = None, *, short: bool 
 def state_words(kind: str, value: str | None) -> str:
     """A state in words ("menunggu persetujuan"), never its stored value."""
     return t(f"states.{kind}_{value}") if value else "—"
+
+
+# WhatsApp's own formatting: *bold*, _italic_, ~strikethrough~ (within one line).
+_FORMAT = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"
+                     r"|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"
+                     r"|(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")  # fmt: skip
+_TAGS = ("strong", "em", "s")
+
+
+@blueprint.app_template_filter("whatsapp")
+def whatsapp_html(text: str) -> Markup:
+    """Text as WhatsApp shows it: escaped, with its *bold*, _italic_ and ~struck~ words."""
+    parts: list[str] = []
+    at = 0
+    for found in _FORMAT.finditer(text):
+        parts.append(str(escape(text[at : found.start()])))
+        index = next(i for i, group in enumerate(found.groups()) if group is not None)
+        tag = _TAGS[index]
+        parts.append(f"<{tag}>{escape(found.group(index + 1))}</{tag}>")
+        at = found.end()
+    parts.append(str(escape(text[at:])))
+    return Markup("".join(parts))  # every piece of text is escaped above
 
 
 @blueprint.app_template_filter("person")
