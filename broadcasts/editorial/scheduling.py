@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from broadcasts import phrasebook
 from broadcasts.db.models import Broadcast, BroadcastState, Member
+from broadcasts.delivery import notices
 from broadcasts.editorial import audit, send_time
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar.context import CalendarContext
@@ -57,7 +58,7 @@ def schedule(
     day, moment = _parse(local_date, local_time)
     broadcast = _movable(session, broadcast_id, member)
     local = datetime.combine(day, moment, tzinfo=ZoneInfo(broadcast.group.timezone))
-    return _set(session, broadcast, local, actor=actor, now=now)
+    return _set(session, broadcast, local, actor=actor, member=member, now=now)
 
 
 def schedule_written(
@@ -78,7 +79,7 @@ def schedule_written(
         local = send_time.read(written, now.astimezone(zone))
     except CalendarError as error:
         raise ScheduleError(error.key, **error.data) from error
-    done = _set(session, broadcast, local, actor=actor, now=now)
+    done = _set(session, broadcast, local, actor=actor, member=member, now=now)
     quiet = CalendarContext.load(session).quiet_hours(broadcast.group_id)
     return replace(done, quiet_hours=quiet) if quiet and quiet.contains(local.time()) else done
 
@@ -97,7 +98,13 @@ def _movable(session: Session, broadcast_id: int, member: Member | None) -> Broa
 
 
 def _set(
-    session: Session, broadcast: Broadcast, local: datetime, *, actor: str, now: datetime
+    session: Session,
+    broadcast: Broadcast,
+    local: datetime,
+    *,
+    actor: str,
+    member: Member | None,
+    now: datetime,
 ) -> Scheduled:
     zone = ZoneInfo(broadcast.group.timezone)
     current = now.astimezone(zone)
@@ -124,7 +131,42 @@ def _set(
         previous=previous.isoformat() if previous else None,
     )
     session.flush()
-    return Scheduled(broadcast, local, previous.astimezone(zone) if previous else None)
+    before = previous.astimezone(zone) if previous else None
+    _tell_approver(session, broadcast, local, before, actor=actor, member=member, now=now)
+    return Scheduled(broadcast, local, before)
+
+
+def _tell_approver(
+    session: Session,
+    broadcast: Broadcast,
+    local: datetime,
+    before: datetime | None,
+    *,
+    actor: str,
+    member: Member | None,
+    now: datetime,
+) -> None:
+    """An approved broadcast moved by someone else: the editor who approved it is told, since
+    its text was approved for the old time ("besok", "hari ini" may no longer be true)."""
+    if broadcast.state != BroadcastState.APPROVED.value or broadcast.approved_by_id is None:
+        return
+    approver = session.get(Member, broadcast.approved_by_id)
+    if approver is None or (member is not None and member.id == approver.id):
+        return
+    notices.notify(
+        session,
+        approver,
+        "notice_moved",
+        {
+            "id": broadcast.id,
+            "code": broadcast.group.code,
+            "by": editorial.display_name(member, actor),
+            "at": local,
+            "before": before,
+        },
+        dedupe_key=f"broadcast:{broadcast.id}:moved:{local.isoformat()}",
+        now=now,
+    )
 
 
 def _parse(local_date: str | date, local_time: str | time) -> tuple[date, time]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from broadcasts.clock import FixedClock
 from broadcasts.db.database import Database
-from broadcasts.db.models import Broadcast, BroadcastState, Role
+from broadcasts.db.models import Broadcast, BroadcastState, Member, OutboundMessage, Role
 from broadcasts.delivery import planning
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial_calendar import quiet_hours
@@ -80,6 +80,15 @@ def test_approved_it_waits_for_its_time_then_goes_out(
     assert broadcast(database, kalbar).state == BroadcastState.APPROVED.value  # not yet
     reply = twilio.say(COORDINATOR, f"JADWALKAN {kalbar} 2024-02-05 10:00")
     assert "dipindahkan" in reply and "sudah disetujui" in reply
+    # The editor who approved it for 09.00 is told, with both times on the group's clock.
+    with database.transaction() as session:
+        bodies = session.scalars(
+            select(OutboundMessage.body)
+            .join(Member, Member.id == OutboundMessage.member_id)
+            .where(Member.phone == EDITOR, OutboundMessage.dedupe_key.contains(":moved:"))
+        ).all()
+    assert len(bodies) == 1 and f"Siaran *#{kalbar}* untuk KALBAR yang Anda setujui" in bodies[0]
+    assert "pukul 10.00 WIB (sebelumnya Senin, 5 Februari 2024 pukul 09.00 WIB)" in bodies[0]
     with database.transaction() as session:
         assert planning.plan_due(session, datetime(2024, 2, 5, 2, 30, tzinfo=UTC)) == []
         assert planning.plan_due(session, datetime(2024, 2, 5, 3, 0, tzinfo=UTC)) == [kalbar]
