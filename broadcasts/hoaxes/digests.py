@@ -29,6 +29,7 @@ from broadcasts.db.models import (
     HoaxNoticeMark,
     HoaxReport,
     HoaxReportMedia,
+    HoaxVerdict,
     Member,
     Membership,
     Role,
@@ -36,6 +37,7 @@ from broadcasts.db.models import (
 from broadcasts.delivery import notices
 from broadcasts.delivery.notices import NoticeOutcome
 from broadcasts.editorial.workflow import display_name
+from broadcasts.hoaxes.scope import clarified_claims
 from broadcasts.hoaxes.texts import excerpt
 from broadcasts.people.group_tree import staff_above
 from broadcasts.people.membership import home_timezone, shown_phone
@@ -134,16 +136,14 @@ def deliver(
     )
     if not waiting:
         return None
-    zone = ZoneInfo(home_timezone(session, lead) or default_zone.key)
-    if len(waiting) == 1:
-        template, data = "notice_hoax", _one_report(session, waiting[0], zone)
-        key = f"hoax:{waiting[0].id}:{lead.id}"
-    else:
-        template, data = "notice_hoax_digest", _digest(session, waiting, zone)
-        key = f"hoax:digest:{lead.id}:{waiting[-1].id}"
-    outcome = notices.notify(
-        session, lead, template, data, dedupe_key=key, now=now, default_language=default_language
-    )
+    # A claim clarified while its reports waited here needs nobody's attention any more.
+    claims = {r.claim_id for r in waiting if r.claim_id is not None}
+    settled = set(session.scalars(clarified_claims().where(HoaxVerdict.claim_id.in_(claims))))
+    still_open = [r for r in waiting if r.claim_id not in settled]
+    outcome = None
+    if still_open:
+        zone = ZoneInfo(home_timezone(session, lead) or default_zone.key)
+        outcome = _tell(session, lead, mark, still_open, zone, now, default_language)
     session.execute(
         delete(HoaxDigestItem)
         .where(
@@ -152,8 +152,29 @@ def deliver(
         )
         .execution_options(synchronize_session=False)
     )
-    mark.last_key = key
     return outcome
+
+
+def _tell(
+    session: Session,
+    lead: Member,
+    mark: HoaxNoticeMark,
+    reports: list[HoaxReport],
+    zone: ZoneInfo,
+    now: datetime,
+    default_language: str,
+) -> NoticeOutcome:
+    """One notice of `reports`: the report itself when alone, else a digest by claim."""
+    if len(reports) == 1:
+        template, data = "notice_hoax", _one_report(session, reports[0], zone)
+        key = f"hoax:{reports[0].id}:{lead.id}"
+    else:
+        template, data = "notice_hoax_digest", _digest(session, reports, zone)
+        key = f"hoax:digest:{lead.id}:{reports[-1].id}"
+    mark.last_key = key
+    return notices.notify(
+        session, lead, template, data, dedupe_key=key, now=now, default_language=default_language
+    )
 
 
 def _locked_mark(session: Session, lead: Member) -> HoaxNoticeMark:

@@ -64,7 +64,7 @@ class OpenClaim:
     pending: int | None  # the number of its clarification waiting for approval
 
 
-def _clarified() -> Select[int]:
+def clarified_claims() -> Select[int]:
     """Claims with an approved clarification; one that says "not proven yet" (`unproven`)
     leaves its claim open for a final verdict."""
     return (
@@ -93,7 +93,7 @@ def claims_queue(
     (`most_reported`). Four statements, whatever the page's size."""
     count = func.count(distinct(HoaxReport.id))
     latest = func.max(HoaxReport.created_at)
-    conditions = [HoaxReport.claim_id.is_not(None), HoaxReport.claim_id.not_in(_clarified())]
+    conditions = [HoaxReport.claim_id.is_not(None), HoaxReport.claim_id.not_in(clarified_claims())]
     if groups is not None:
         conditions.append(HoaxReportGroup.group_id.in_(groups))
     in_scope = (

@@ -461,3 +461,28 @@ def test_cek_of_a_rumour_with_no_clarification_says_so_and_gives_no_date(
     assert "pemungutan suara" not in rumour  # no date answer beside an unchecked rumour
     question = chat.say(MEMBERS[0], "cek dpt sampai kapan?")  # a question: answered as one
     assert "klarifikasi" not in question
+
+
+@pytest.mark.usefixtures("groups")
+def test_a_claim_clarified_while_its_reports_wait_is_left_out_of_the_digest(
+    chat: SignedClient,
+    database: Database,
+    clock: FixedClock,
+    worker: Runtime,
+    dispatcher: Dispatcher,
+) -> None:
+    chat.say(PROVINCE_EDITOR, "halo")  # inside the window: told at once, then digests
+    first = chat.say(MEMBERS[0], f"LAPOR {HOAX}")
+    claim = number_in(first)
+    run_worker(worker, dispatcher)  # the first report: a notice at once
+    chat.say(MEMBERS[1], f"LAPOR {HOAX} (dari grup lain)")  # the same claim: waits for a digest
+    chat.say(MEMBERS[2], f"LAPOR {OTHER_HOAX}")  # another claim: waits too
+    proposed = chat.say(COORDINATOR, f"VERIFIKASI {claim} HOAKS {SUMMARY}")
+    approved = chat.say(PROVINCE_EDITOR, f"SETUJUI {number_in(proposed, 'siaran *#')}")
+    assert "disetujui" in approved
+    clock.advance(timedelta(minutes=5))
+    run_worker(worker, dispatcher)
+    told = hoax_notices(database, PROVINCE_EDITOR)
+    assert len(told) == 2, [row.body for row in told]
+    later = told[-1].body or ""
+    assert OTHER_HOAX[:40] in later and HOAX[:40] not in later  # only the claim still open
