@@ -8,12 +8,11 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli.base import acting, by_option, content_options, main, pass_context, refusal
+from bot.cli.base import acting, by_option, content_options, main, pass_context
 from broadcasts.db.models import AdminUser, Content, Member
 from broadcasts.editorial import library
 from broadcasts.editorial import workflow as editorial
 from broadcasts.editorial.library import ContentState
-from broadcasts.errors import EditorialError
 from broadcasts.hoaxes.verdicts import Verdict
 from broadcasts.people import actors
 from broadcasts.people.actors import Actor, shown_key
@@ -74,27 +73,24 @@ def content_add(
     by: str | None,
 ) -> None:
     """Add an item to the library (it waits for approval, or stays a draft with --draft)."""
-    try:
-        with context.database.transaction() as session:
-            actor = acting(session, by)
-            actors.require_account(actor, "add to the content library")
-            added = library.add_content(
-                session,
-                title=title,
-                body=body,
-                media_url=media_url,
-                tags=tags.split(","),
-                language=language,
-                kind=kind,
-                verdict=verdict,
-                source_url=source_url,
-                created_by=actor.key,
-                now=context.clock.now(),
-                submit=not draft,
-            )
-            click.echo(f"content #{added.id} added: {added.title} ({_state(added)})")
-    except EditorialError as error:
-        raise refusal(error) from error
+    with context.database.transaction() as session:
+        actor = acting(session, by)
+        actors.require_account(actor, "add to the content library")
+        added = library.add_content(
+            session,
+            title=title,
+            body=body,
+            media_url=media_url,
+            tags=tags.split(","),
+            language=language,
+            kind=kind,
+            verdict=verdict,
+            source_url=source_url,
+            created_by=actor.key,
+            now=context.clock.now(),
+            submit=not draft,
+        )
+        click.echo(f"content #{added.id} added: {added.title} ({_state(added)})")
 
 
 _MARKS = {
@@ -127,26 +123,23 @@ def content_list(context: Runtime, approved: bool | None) -> None:
 @pass_context
 def content_show(context: Runtime, content_id: int) -> None:
     """One item in full."""
-    try:
-        with context.database.transaction() as session:
-            item = library.get_content(session, content_id)
-            click.echo(f"#{item.id} {item.title}")
-            click.echo(f"kind: {item.kind}, language: {item.language}, {_state(item)}")
-            click.echo(f"tags: {', '.join(item.tags) or '-'}")
-            if item.media_url:
-                click.echo(f"media: {item.media_url}")
-            if item.verdict:
-                click.echo(
-                    f"verdict: {item.verdict}"
-                    + (f", source: {item.source_url}" if item.source_url else "")
-                )
-            if item.replaces_id is not None:
-                click.echo(f"version {item.version}, replaces #{item.replaces_id}")
-            click.echo(f"written by {shown_key(item.created_by)}")
-            click.echo("")
-            click.echo(item.body)
-    except EditorialError as error:
-        raise refusal(error) from error
+    with context.database.transaction() as session:
+        item = library.get_content(session, content_id)
+        click.echo(f"#{item.id} {item.title}")
+        click.echo(f"kind: {item.kind}, language: {item.language}, {_state(item)}")
+        click.echo(f"tags: {', '.join(item.tags) or '-'}")
+        if item.media_url:
+            click.echo(f"media: {item.media_url}")
+        if item.verdict:
+            click.echo(
+                f"verdict: {item.verdict}"
+                + (f", source: {item.source_url}" if item.source_url else "")
+            )
+        if item.replaces_id is not None:
+            click.echo(f"version {item.version}, replaces #{item.replaces_id}")
+        click.echo(f"written by {shown_key(item.created_by)}")
+        click.echo("")
+        click.echo(item.body)
 
 
 @content.command("approve")
@@ -155,21 +148,18 @@ def content_show(context: Runtime, content_id: int) -> None:
 @pass_context
 def content_approve(context: Runtime, content_id: int, by: str) -> None:
     """Approve an item for reuse in broadcasts and CEK answers."""
-    try:
-        with context.database.transaction() as session:
-            actor = acting(session, by)
-            # The library serves every group, so it is no one group's editors' to approve.
-            actors.require_account(actor, "approve library content")
-            item = library.approve_content(
-                session,
-                content_id,
-                actor=actor.key,
-                now=context.clock.now(),
-                same_person=_same_person(session, actor),
-            )
-            click.echo(f"content #{item.id} approved by {actor.label}")
-    except EditorialError as error:
-        raise refusal(error) from error
+    with context.database.transaction() as session:
+        actor = acting(session, by)
+        # The library serves every group, so it is no one group's editors' to approve.
+        actors.require_account(actor, "approve library content")
+        item = library.approve_content(
+            session,
+            content_id,
+            actor=actor.key,
+            now=context.clock.now(),
+            same_person=_same_person(session, actor),
+        )
+        click.echo(f"content #{item.id} approved by {actor.label}")
 
 
 @content.command("submit")
@@ -178,16 +168,11 @@ def content_approve(context: Runtime, content_id: int, by: str) -> None:
 @pass_context
 def content_submit(context: Runtime, content_id: int, by: str | None) -> None:
     """Submit a draft (or a rejected item) for approval."""
-    try:
-        with context.database.transaction() as session:
-            actor = acting(session, by)
-            actors.require_account(actor, "submit library content")
-            item = library.submit_content(
-                session, content_id, actor=actor.key, now=context.clock.now()
-            )
-            click.echo(f"content #{item.id} submitted: {_state(item)}")
-    except EditorialError as error:
-        raise refusal(error) from error
+    with context.database.transaction() as session:
+        actor = acting(session, by)
+        actors.require_account(actor, "submit library content")
+        item = library.submit_content(session, content_id, actor=actor.key, now=context.clock.now())
+        click.echo(f"content #{item.id} submitted: {_state(item)}")
 
 
 @content.command("reject")
@@ -197,18 +182,15 @@ def content_submit(context: Runtime, content_id: int, by: str | None) -> None:
 @pass_context
 def content_reject(context: Runtime, content_id: int, reason: str, by: str) -> None:
     """Reject a waiting item with a reason; its author may change it and submit it again."""
-    try:
-        with context.database.transaction() as session:
-            actor = acting(session, by)
-            actors.require_account(actor, "reject library content")
-            item = library.reject_content(
-                session,
-                content_id,
-                actor=actor.key,
-                reason=reason,
-                now=context.clock.now(),
-                same_person=_same_person(session, actor),
-            )
-            click.echo(f"content #{item.id} rejected by {actor.label}")
-    except EditorialError as error:
-        raise refusal(error) from error
+    with context.database.transaction() as session:
+        actor = acting(session, by)
+        actors.require_account(actor, "reject library content")
+        item = library.reject_content(
+            session,
+            content_id,
+            actor=actor.key,
+            reason=reason,
+            now=context.clock.now(),
+            same_person=_same_person(session, actor),
+        )
+        click.echo(f"content #{item.id} rejected by {actor.label}")

@@ -170,15 +170,17 @@ def record_verdict(claim_id: int) -> ResponseReturnValue:
                 now=app_runtime.clock.now(),
             )
             broadcast_id = decided.broadcast_id
-    except HoaxError as error:
-        if error.key == "unknown_claim":
-            abort(404)
-        flash(explain(error, language()), "error")
-        return _back(claim_id)
     except DomainError as error:
-        flash(explain(error, language()), "error")
-        return _back(claim_id)
+        return _refused(error, claim_id)
     flash(t("reports.verdict_recorded", id=broadcast_id), "ok")
+    return _back(claim_id)
+
+
+def _refused(error: DomainError, claim_id: int) -> ResponseReturnValue:
+    """Why the domain said no, on the claim's page; an unknown claim is a 404."""
+    if isinstance(error, HoaxError) and error.key == "unknown_claim":
+        abort(404)
+    flash(explain(error, language()), "error")
     return _back(claim_id)
 
 
@@ -204,13 +206,7 @@ def approve_clarification(claim_id: int) -> ResponseReturnValue:
                 same_person=accounts.linked_member(db, current()),
             )
             approved = waiting.id
-    except HoaxError as error:
-        if error.key == "unknown_claim":
-            abort(404)
-        flash(explain(error, language()), "error")
-        return _back(claim_id)
     except DomainError as error:
-        flash(explain(error, language()), "error")
-        return _back(claim_id)
+        return _refused(error, claim_id)
     flash(t("reports.clarification_approved", id=approved), "ok")
     return _back(claim_id)
